@@ -1,0 +1,36 @@
+#pragma once
+// What the SOAP adapter hands to the pipeline, and what the pipeline answers.
+#include <cstdint>
+#include <string>
+
+#include "stagegate/core/result.h"
+
+namespace stagegate {
+
+// The bus envelope's requestInfo plus the business document, as received.
+// Every field is untrusted.
+struct InboundMessage {
+  std::string message_id;
+  std::string correlation_id;
+  std::string service_id;
+  std::string message_date;
+  std::string sender_id;
+  std::string password;
+  std::string document;  // the business document's bytes (the single child of requestData/data)
+};
+
+// CONTRACT.md section 5: the SCSS001 receipt.
+struct Receipt {
+  std::uint64_t sequence = 0;
+  std::string received_at;  // xsd:dateTime, UTC
+  bool duplicate = false;
+};
+
+// The pipeline as the adapter sees it. Implementations are thread-safe.
+class MessageHandler {
+ public:
+  virtual ~MessageHandler() = default;
+  virtual Result<Receipt> handle(const InboundMessage& message) = 0;
+};
+
+}  // namespace stagegate

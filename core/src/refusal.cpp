@@ -1,0 +1,21 @@
+#include "stagegate/core/refusal.h"
+
+namespace stagegate {
+
+std::string_view contract_code(Code code) {
+  switch (code) {
+    case Code::SenderAuth: return "SENDER_AUTH";
+    case Code::ServiceUnknown: return "SERVICE_UNKNOWN";
+    case Code::Malformed: return "MALFORMED";
+    case Code::Schema: return "SCHEMA";
+    case Code::SignatureInvalid: return "SIGNATURE_INVALID";
+    case Code::SignerUntrusted: return "SIGNER_UNTRUSTED";
+    case Code::SignerNotAuthorized: return "SIGNER_NOT_AUTHORIZED";
+    case Code::DataInvalid: return "DATA_INVALID";
+    case Code::Overloaded: return "OVERLOADED";
+    case Code::Internal: return "INTERNAL";
+  }
+  return "INTERNAL";
+}
+
+}  // namespace stagegate

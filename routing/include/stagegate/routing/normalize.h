@@ -1,0 +1,27 @@
+#pragma once
+// Business documents -> value types. Input is the canonical bytes the signature covered.
+#include <string>
+#include <string_view>
+
+#include "stagegate/core/result.h"
+#include "stagegate/routing/service_info.h"
+#include "stagegate/routing/stage_event.h"
+
+namespace stagegate::routing {
+
+inline constexpr std::string_view kStageNamespace = "urn:stagegate:stage:1";
+inline constexpr std::string_view kKnowledgeBaseNamespace = "urn:stagegate:kb:1";
+
+// SCHEMA when the document breaks section 2 (the reason names the field), DATA_INVALID for
+// a bad check digit, impossible dates or stage rules (e.g. outcome before CLOSED).
+Result<StageEvent> normalize_stage(std::string_view canonical_xml);
+Result<ServiceInfo> normalize_service_info(std::string_view canonical_xml);
+
+// The versioned JSON of the normalized messages (schema "stagegate.stage/1", "stagegate.kb/1").
+std::string to_json(const StageEvent& event);
+std::string to_json(const ServiceInfo& info);
+
+// IIN/BIN: 12 digits whose 12th is the check digit of the national algorithm.
+bool valid_iin_bin(std::string_view digits);
+
+}  // namespace stagegate::routing

@@ -1,0 +1,47 @@
+#pragma once
+// A small PKI shaped like the national one (NUC RK): a CA and provider signing certificates
+// whose subject carries OU=BIN<12 digits> and SERIALNUMBER=IIN<12 digits>.
+// Used by `stagegate pki` for the development PKI under var/ and by the tests.
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+namespace stagegate::signing {
+
+struct IssuedFiles {
+  std::filesystem::path private_key;  // PEM, unencrypted
+  std::filesystem::path certificate;  // PEM
+};
+
+struct CertificateRequest {
+  std::string common_name;
+  std::string organization_bin;  // 12 digits, becomes OU=BIN<bin>; empty for none
+  std::string person_iin;        // 12 digits, becomes SERIALNUMBER=IIN<iin>; empty for none
+  std::chrono::system_clock::time_point not_before = std::chrono::system_clock::now() - std::chrono::hours(1);
+  std::chrono::system_clock::time_point not_after = std::chrono::system_clock::now() + std::chrono::hours(24 * 365);
+  bool digital_signature = true;  // keyUsage digitalSignature (+nonRepudiation)
+  enum class KeyType { Rsa2048, EcP256 } key_type = KeyType::Rsa2048;
+};
+
+class Pki {
+ public:
+  // Creates (or reuses, when present) <dir>/ca.key and <dir>/ca.pem. Throws on I/O failure.
+  static Pki open_or_create(const std::filesystem::path& dir, const std::string& ca_name = "stagegate dev CA");
+  ~Pki();
+  Pki(Pki&&) noexcept;
+  Pki& operator=(Pki&&) noexcept;
+
+  const std::filesystem::path& ca_certificate() const;
+  // Writes <dir>/<file_stem>.key and <dir>/<file_stem>.pem signed by this CA. Throws on failure.
+  IssuedFiles issue(const std::string& file_stem, const CertificateRequest& request) const;
+  // A certificate signed by nobody we trust (its own self-signed CA), for refusal tests.
+  static IssuedFiles issue_self_signed(const std::filesystem::path& dir, const std::string& file_stem,
+                                       const CertificateRequest& request);
+
+ private:
+  struct Impl;
+  explicit Pki(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace stagegate::signing

@@ -1,0 +1,43 @@
+#pragma once
+// The provider registry: who may send, with which password, for which BIN and serviceIds.
+// File format (one provider a line, '#' comments), fields separated by whitespace:
+//   <senderId> <bin> <password-hash> <serviceId>[,<serviceId>...]
+// where <password-hash> is pbkdf2-sha256$<iterations>$<salt-hex>$<hash-hex>.
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "stagegate/core/result.h"
+
+namespace stagegate::signing {
+
+struct Provider {
+  std::string sender_id;
+  std::string bin;
+  std::vector<std::string> services;
+};
+
+class ProviderRegistry {
+ public:
+  // Throws std::runtime_error naming the file and line when the file cannot be read or parsed.
+  static ProviderRegistry load(const std::filesystem::path& file);
+  static ProviderRegistry from_providers(std::vector<std::pair<Provider, std::string>> providers_with_hash);
+
+  // SENDER_AUTH for an unknown sender or a wrong password (same reason text for both).
+  Result<Provider> authenticate(std::string_view sender_id, std::string_view password) const;
+
+  // A fresh salted hash in the file's format.
+  static std::string hash_password(std::string_view password);
+  // One registry line for the given provider and password.
+  static std::string format_line(const Provider& provider, std::string_view password);
+
+ private:
+  struct Entry {
+    Provider provider;
+    std::string password_hash;
+  };
+  std::vector<Entry> entries_;
+};
+
+}  // namespace stagegate::signing

@@ -1,0 +1,56 @@
+#pragma once
+// Verifies the enveloped XML signature of a business document (CONTRACT.md section 4).
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "stagegate/core/result.h"
+
+namespace stagegate::signing {
+
+struct TrustConfig {
+  std::vector<std::filesystem::path> anchors;  // PEM files of trusted CA certificates
+  std::vector<std::filesystem::path> crls;     // PEM CRLs
+};
+
+// Who signed, read from the verified certificate.
+struct SignerIdentity {
+  std::string subject;             // RFC 2253 form
+  std::string organization_bin;    // from OU=BIN<12 digits>, empty when absent
+  std::string person_iin;          // from SERIALNUMBER=IIN<12 digits>, empty when absent
+  std::string fingerprint_sha256;  // hex of the DER certificate
+};
+
+struct VerifiedDocument {
+  // Exactly the bytes that the reference digest covered (the canonical form, signature
+  // removed by the enveloped transform). Normalization reads these and nothing else.
+  std::string canonical_xml;
+  SignerIdentity signer;
+};
+
+// Limits applied before any parser sees the bytes.
+struct DocumentLimits {
+  std::size_t max_bytes = 1 << 20;
+  std::size_t max_depth = 64;
+};
+
+class Verifier {
+ public:
+  // Throws std::runtime_error when the trust configuration cannot be loaded.
+  static Verifier create(const TrustConfig& trust, DocumentLimits limits = {});
+  ~Verifier();
+  Verifier(Verifier&&) noexcept;
+  Verifier& operator=(Verifier&&) noexcept;
+
+  // MALFORMED, SIGNATURE_INVALID or SIGNER_UNTRUSTED on refusal. Thread-safe.
+  Result<VerifiedDocument> verify(std::string_view document) const;
+
+ private:
+  struct Impl;
+  explicit Verifier(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace stagegate::signing
