@@ -1,5 +1,7 @@
 #include "stagegate/core/refusal.h"
 
+#include <ostream>
+
 namespace stagegate {
 
 std::string_view contract_code(Code code) {
@@ -17,5 +19,7 @@ std::string_view contract_code(Code code) {
   }
   return "INTERNAL";
 }
+
+std::ostream& operator<<(std::ostream& out, Code code) { return out << contract_code(code); }
 
 }  // namespace stagegate

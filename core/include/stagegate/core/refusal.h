@@ -1,5 +1,6 @@
 #pragma once
 // The refusal codes of CONTRACT.md section 5 and the value that carries one.
+#include <iosfwd>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,7 @@ enum class Code {
 
 // The wire spelling, e.g. "SIGNATURE_INVALID".
 std::string_view contract_code(Code code);
+std::ostream& operator<<(std::ostream& out, Code code);
 
 // An expected failure: a CONTRACT.md code and a reason an integrator can act on.
 // Reasons never carry personal data (names, IIN/BIN of recipients).

@@ -1,0 +1,109 @@
+#include "sync_channel_service.h"
+
+#include <cstring>
+#include <string_view>
+
+#include "business_document.h"
+#include "contract_fault.h"
+#include "receipt_xml.h"
+#include "stagegate/adapters/wsdl.h"
+#include "stagegate/core/clock.h"
+
+namespace stagegate::adapters {
+namespace {
+
+int serve_http_get(soap* ctx) {
+  const std::string_view path = ctx->path;
+  if (path.ends_with("?wsdl") || path.ends_with("?WSDL")) {
+    const auto wsdl = sync_channel_wsdl();
+    ctx->http_content = "text/xml; charset=utf-8";
+    if (soap_response(ctx, SOAP_FILE) || soap_send_raw(ctx, wsdl.data(), wsdl.size()) || soap_end_send(ctx))
+      return soap_closesock(ctx);
+    return SOAP_OK;
+  }
+  if (path == "/health") {
+    static constexpr std::string_view body = "ok\n";
+    ctx->http_content = "text/plain; charset=utf-8";
+    if (soap_response(ctx, SOAP_FILE) || soap_send_raw(ctx, body.data(), body.size()) || soap_end_send(ctx))
+      return soap_closesock(ctx);
+    return SOAP_OK;
+  }
+  return 404;
+}
+
+std::string text_or_empty(const std::string* value) { return value ? *value : std::string(); }
+
+}  // namespace
+
+void configure_server_context(soap* ctx, const ServerConfig& config) {
+  // UTF-8 passes through untouched: names and places are Kazakh and Russian text.
+  soap_set_mode(ctx, SOAP_C_UTFSTRING);
+  ctx->recv_maxlength = config.max_request_bytes;
+  ctx->maxlevel = static_cast<unsigned int>(config.max_xml_depth);
+  ctx->recv_timeout = config.io_timeout_seconds;
+  ctx->send_timeout = config.io_timeout_seconds;
+  ctx->max_keep_alive = 100;
+  ctx->fget = serve_http_get;
+  install_contract_fault_hook(ctx);
+}
+
+SyncChannelService::SyncChannelService(MessageHandler& handler, const ServerConfig& config)
+    : handler_(handler), config_(config) {
+  configure_server_context(soap, config_);
+}
+
+ISyncChannelHttpBindingService* SyncChannelService::copy() {
+  // Workers each own a service built from the config; gSOAP's copy() path is not used.
+  return nullptr;
+}
+
+void SyncChannelService::serve_connection(SOAP_SOCKET socket, const char* peer_host) {
+  soap->socket = socket;
+  if (peer_host) std::strncpy(soap->host, peer_host, sizeof soap->host - 1);
+  serve();
+  destroy();
+  soap_force_closesock(soap);
+}
+
+int SyncChannelService::SendMessage(sc__SendMessage* request, sc__SendMessageResponse& response) {
+  if (!request || !request->request || !request->request->requestInfo || !request->request->requestData ||
+      !request->request->requestInfo->sender)
+    return contract_fault(soap, refuse(Code::Malformed, "request: requestInfo, sender and requestData are required"));
+  const auto& info = *request->request->requestInfo;
+  if (info.messageId.empty()) return contract_fault(soap, refuse(Code::Malformed, "requestInfo/messageId: required"));
+  if (info.serviceId.empty()) return contract_fault(soap, refuse(Code::Malformed, "requestInfo/serviceId: required"));
+
+  InboundMessage message;
+  message.message_id = info.messageId;
+  message.correlation_id = text_or_empty(info.correlationId);
+  message.service_id = info.serviceId;
+  message.message_date = info.messageDate;
+  message.sender_id = info.sender->senderId;
+  message.password = text_or_empty(info.sender->password);
+
+  auto document = extract_business_document(request->request->requestData->data ? request->request->requestData->data : "");
+  if (!document) return contract_fault(soap, document.refusal());
+  message.document = std::move(document).value();
+
+  const auto outcome = handler_.handle(message);
+  if (!outcome) return contract_fault(soap, outcome.refusal());
+
+  auto* reply = soap_new_sc__SyncSendMessageResponse(soap);
+  reply->responseInfo = soap_new_sc__SyncMessageInfoResponse(soap);
+  reply->responseInfo->messageId = message.message_id;
+  if (info.correlationId) reply->responseInfo->correlationId = soap_new_std__string(soap);
+  if (info.correlationId) *reply->responseInfo->correlationId = *info.correlationId;
+  if (info.sessionId) reply->responseInfo->sessionId = soap_new_std__string(soap);
+  if (info.sessionId) *reply->responseInfo->sessionId = *info.sessionId;
+  reply->responseInfo->responseDate = now_utc();
+  reply->responseInfo->status = soap_new_sc__StatusInfo(soap);
+  reply->responseInfo->status->code = "SCSS001";
+  reply->responseInfo->status->message =
+      outcome->duplicate ? "Duplicate of an accepted message; first receipt returned" : "Accepted and journaled";
+  reply->responseData = soap_new_sc__ResponseData(soap);
+  reply->responseData->data = soap_strdup(soap, receipt_to_xml(outcome.value()).c_str());
+  response.response = reply;
+  return SOAP_OK;
+}
+
+}  // namespace stagegate::adapters

@@ -1,0 +1,129 @@
+#define BOOST_TEST_MODULE adapters
+#include <boost/test/unit_test.hpp>
+
+#include <mutex>
+#include <vector>
+
+#include "stagegate/adapters/bus_client.h"
+#include "stagegate/adapters/soap_server.h"
+#include "support/http.h"
+
+using namespace stagegate;
+
+namespace {
+
+// Stands in for the pipeline so the adapter is tested alone: records what it was handed
+// and answers what the test tells it to.
+class RecordingHandler final : public MessageHandler {
+ public:
+  Result<Receipt> handle(const InboundMessage& message) override {
+    std::lock_guard lock(mutex);
+    received.push_back(message);
+    if (refusal) return *refusal;
+    return Receipt{static_cast<std::uint64_t>(received.size()), "2026-11-22T10:00:00.000Z", false};
+  }
+  std::mutex mutex;
+  std::vector<InboundMessage> received;
+  std::optional<Refusal> refusal;
+};
+
+struct ServerFixture {
+  RecordingHandler handler;
+  adapters::SoapServer server{handler, adapters::ServerConfig{.host = "127.0.0.1", .port = 0}};
+  ServerFixture() { server.start(); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server.port()) + "/"; }
+};
+
+const std::string kDocument =
+    "<StageNotification xmlns=\"urn:stagegate:stage:1\" Id=\"s1\"><receptionPlace>ЦОН Алматы &amp; "
+    "Қазақстан</receptionPlace></StageNotification>";
+
+adapters::OutboundMessage outbound(const std::string& document) {
+  adapters::OutboundMessage message;
+  message.sender_id = "akimat";
+  message.password = "x";
+  message.document = document;
+  return message;
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(soap_server, ServerFixture)
+
+BOOST_AUTO_TEST_CASE(envelope_fields_and_document_reach_the_handler_verbatim) {
+  adapters::OutboundMessage message{.message_id = "m-1", .correlation_id = "c-1", .service_id = "STAGE_NOTIFICATION",
+                                    .sender_id = "akimat", .password = "secret",
+                                    .document = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + kDocument};
+  const auto reply = adapters::send_message(url(), message);
+  BOOST_TEST(reply.transport_ok);
+  BOOST_TEST(reply.status_code == "SCSS001");
+  BOOST_REQUIRE(reply.sequence.has_value());
+  BOOST_TEST(*reply.sequence == 1u);
+  BOOST_TEST(reply.received_at == "2026-11-22T10:00:00.000Z");
+  BOOST_TEST(!reply.duplicate);
+  BOOST_REQUIRE_EQUAL(handler.received.size(), 1u);
+  const auto& got = handler.received.front();
+  BOOST_TEST(got.message_id == "m-1");
+  BOOST_TEST(got.correlation_id == "c-1");
+  BOOST_TEST(got.service_id == "STAGE_NOTIFICATION");
+  BOOST_TEST(got.sender_id == "akimat");
+  BOOST_TEST(got.password == "secret");
+  BOOST_TEST(got.document == kDocument);
+}
+
+BOOST_AUTO_TEST_CASE(refusal_becomes_a_fault_with_contract_error_info) {
+  handler.refusal = Refusal{Code::SignatureInvalid, "digest mismatch"};
+  const auto reply = adapters::send_message(url(), outbound(kDocument));
+  BOOST_TEST(reply.transport_ok);
+  BOOST_TEST(reply.status_code == "SIGNATURE_INVALID");
+  BOOST_TEST(reply.message == "digest mismatch");
+  BOOST_TEST(reply.http_status == 500);
+}
+
+BOOST_AUTO_TEST_CASE(wsdl_is_served_on_get) {
+  const auto response = test::http_request(server.port(), "GET", "/?wsdl");
+  BOOST_TEST(response.status == 200);
+  BOOST_TEST(response.body.find("SendMessageFault1_SendMessageFault") != std::string::npos);
+  BOOST_TEST(response.body.find("http://bip.bee.kz/SyncChannel/v10/Types") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(broken_envelope_is_malformed_and_never_reaches_the_handler) {
+  const auto response = test::http_request(server.port(), "POST", "/", "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><unclosed>");
+  BOOST_TEST(response.status == 500);
+  BOOST_TEST(response.body.find("<errorCode>MALFORMED</errorCode>") != std::string::npos, response.body);
+  BOOST_TEST(handler.received.empty());
+}
+
+BOOST_AUTO_TEST_CASE(doctype_in_envelope_is_malformed) {
+  const auto response = test::http_request(server.port(), "POST", "/",
+      "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>&e;</soap:Body></soap:Envelope>");
+  BOOST_TEST(response.body.find("<errorCode>MALFORMED</errorCode>") != std::string::npos, response.body);
+  BOOST_TEST(response.body.find("root:") == std::string::npos);
+  BOOST_TEST(handler.received.empty());
+}
+
+BOOST_AUTO_TEST_CASE(escaped_string_data_is_accepted) {
+  const std::string envelope =
+      "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+      "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">"
+      "<soap:Body><typ:SendMessage xmlns:typ=\"http://bip.bee.kz/SyncChannel/v10/Types\"><request xmlns=\"\">"
+      "<requestInfo><messageId>m-2</messageId><serviceId>STAGE_NOTIFICATION</serviceId>"
+      "<messageDate>2026-11-22T10:00:00+05:00</messageDate><sender><senderId>akimat</senderId>"
+      "<password>p</password></sender></requestInfo><requestData><data xsi:type=\"xs:string\">"
+      "&lt;d xmlns=&quot;urn:x&quot;&gt;ok&lt;/d&gt;</data></requestData></request></typ:SendMessage>"
+      "</soap:Body></soap:Envelope>";
+  const auto response = test::http_request(server.port(), "POST", "/", envelope);
+  BOOST_TEST(response.status == 200, response.body);
+  BOOST_REQUIRE_EQUAL(handler.received.size(), 1u);
+  BOOST_TEST(handler.received.front().document == "<d xmlns=\"urn:x\">ok</d>");
+}
+
+BOOST_AUTO_TEST_CASE(oversized_request_is_refused) {
+  std::string huge(3 * 1024 * 1024, 'x');
+  const auto response = test::http_request(server.port(), "POST", "/",
+      "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><x>" + huge + "</x></soap:Body></soap:Envelope>");
+  BOOST_TEST(response.status != 200);
+  BOOST_TEST(handler.received.empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
