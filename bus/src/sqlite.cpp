@@ -1,0 +1,57 @@
+#include "sqlite.h"
+
+#include <stdexcept>
+
+namespace stagegate::bus::sqlite {
+
+Database open(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  Database db(raw);
+  if (rc != SQLITE_OK)
+    throw std::runtime_error("cannot open " + path + ": " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+  sqlite3_busy_timeout(db.get(), 5000);
+  return db;
+}
+
+bool exec(sqlite3* db, const char* sql, std::string& error) {
+  char* message = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &message) == SQLITE_OK) return true;
+  error = message ? message : sqlite3_errmsg(db);
+  sqlite3_free(message);
+  return false;
+}
+
+void exec_or_throw(sqlite3* db, const char* sql) {
+  std::string error;
+  if (!exec(db, sql, error)) throw std::runtime_error(std::string("sqlite: ") + error + " in: " + sql);
+}
+
+Statement::Statement(sqlite3* db, const char* sql) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr) != SQLITE_OK)
+    throw std::runtime_error(std::string("sqlite: cannot prepare: ") + sqlite3_errmsg(db));
+  statement_.reset(raw);
+}
+
+void Statement::reset() {
+  sqlite3_reset(statement_.get());
+  sqlite3_clear_bindings(statement_.get());
+}
+
+void Statement::bind(int index, std::string_view text) {
+  sqlite3_bind_text(statement_.get(), index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+}
+
+void Statement::bind(int index, std::int64_t value) { sqlite3_bind_int64(statement_.get(), index, value); }
+
+int Statement::step() { return sqlite3_step(statement_.get()); }
+
+std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(statement_.get(), index); }
+
+std::string Statement::column_text(int index) const {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement_.get(), index));
+  return text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(statement_.get(), index))) : std::string();
+}
+
+}  // namespace stagegate::bus::sqlite

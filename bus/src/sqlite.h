@@ -1,0 +1,41 @@
+#pragma once
+// Move-only RAII over sqlite3* and sqlite3_stmt*. Errors are returned, not thrown, except
+// where a caller asks for the throwing form at startup.
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace stagegate::bus::sqlite {
+
+struct CloseDatabase {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct FinalizeStatement {
+  void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
+};
+using Database = std::unique_ptr<sqlite3, CloseDatabase>;
+
+// Throws std::runtime_error: for opening at startup.
+Database open(const std::string& path);
+// Runs SQL with no result rows; false and `error` filled on failure.
+bool exec(sqlite3* db, const char* sql, std::string& error);
+void exec_or_throw(sqlite3* db, const char* sql);
+
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql);  // throws std::runtime_error on a bad statement
+  void reset();
+  void bind(int index, std::string_view text);
+  void bind(int index, std::int64_t value);
+  int step();  // SQLITE_ROW, SQLITE_DONE or an error code
+  std::int64_t column_int(int index) const;
+  std::string column_text(int index) const;
+
+ private:
+  std::unique_ptr<sqlite3_stmt, FinalizeStatement> statement_;
+};
+
+}  // namespace stagegate::bus::sqlite

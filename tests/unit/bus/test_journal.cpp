@@ -1,0 +1,106 @@
+#define BOOST_TEST_MODULE bus
+#include <boost/test/unit_test.hpp>
+
+#include <set>
+#include <thread>
+
+#include "stagegate/bus/journal.h"
+#include "support/temp_dir.h"
+
+using namespace stagegate;
+
+namespace {
+
+bus::JournalInput input(const std::string& message_id, const std::string& topic = "stage") {
+  return bus::JournalInput{"akimat", message_id, "STAGE_NOTIFICATION", topic, "{\"n\":\"" + message_id + "\"}", "<doc/>"};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(journal)
+
+BOOST_AUTO_TEST_CASE(appends_get_increasing_sequences) {
+  test::TempDir dir;
+  auto journal = bus::Journal::open(dir / "journal.db");
+  const auto first = journal.append(input("m1"));
+  const auto second = journal.append(input("m2"));
+  BOOST_REQUIRE(first.ok() && second.ok());
+  BOOST_TEST(first->sequence == 1u);
+  BOOST_TEST(second->sequence == 2u);
+  BOOST_TEST(!first->duplicate);
+  BOOST_TEST(first->received_at.size() == 24u);
+  BOOST_TEST(journal.count() == 2u);
+  BOOST_TEST(journal.last_sequence() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(repeated_message_id_returns_the_first_receipt) {
+  test::TempDir dir;
+  auto journal = bus::Journal::open(dir / "journal.db");
+  const auto first = journal.append(input("m1"));
+  const auto again = journal.append(input("m1"));
+  BOOST_REQUIRE(again.ok());
+  BOOST_TEST(again->duplicate);
+  BOOST_TEST(again->sequence == first->sequence);
+  BOOST_TEST(again->received_at == first->received_at);
+  BOOST_TEST(journal.count() == 1u);
+  // The same messageId from another sender is another message.
+  auto other = input("m1");
+  other.sender_id = "other";
+  BOOST_TEST(!journal.append(other)->duplicate);
+}
+
+BOOST_AUTO_TEST_CASE(data_and_duplicates_survive_reopening) {
+  test::TempDir dir;
+  Receipt first;
+  {
+    auto journal = bus::Journal::open(dir / "journal.db");
+    first = journal.append(input("m1")).value();
+    BOOST_TEST(journal.append(input("m2")).ok());
+  }
+  auto reopened = bus::Journal::open(dir / "journal.db");
+  BOOST_TEST(reopened.count() == 2u);
+  const auto again = reopened.append(input("m1"));
+  BOOST_TEST(again->duplicate);
+  BOOST_TEST(again->sequence == first.sequence);
+  BOOST_TEST(reopened.append(input("m3"))->sequence == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(read_after_pages_in_order) {
+  test::TempDir dir;
+  auto journal = bus::Journal::open(dir / "journal.db");
+  for (int i = 1; i <= 10; ++i) BOOST_REQUIRE(journal.append(input("m" + std::to_string(i))).ok());
+  const auto page = journal.read_after(3, 4);
+  BOOST_REQUIRE_EQUAL(page.size(), 4u);
+  BOOST_TEST(page.front().sequence == 4u);
+  BOOST_TEST(page.back().sequence == 7u);
+  BOOST_TEST(page.front().message_id == "m4");
+  BOOST_TEST(page.front().payload == "{\"n\":\"m4\"}");
+  BOOST_TEST(page.front().topic == "stage");
+  BOOST_TEST(journal.read_after(10, 5).empty());
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_appends_get_distinct_sequences) {
+  test::TempDir dir;
+  auto journal = bus::Journal::open(dir / "journal.db");
+  std::vector<std::thread> writers;
+  std::mutex mutex;
+  std::set<std::uint64_t> sequences;
+  for (int w = 0; w < 8; ++w)
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < 50; ++i) {
+        const auto receipt = journal.append(input("w" + std::to_string(w) + "-" + std::to_string(i)));
+        std::lock_guard lock(mutex);
+        if (receipt) sequences.insert(receipt->sequence);
+      }
+    });
+  for (auto& writer : writers) writer.join();
+  BOOST_TEST(sequences.size() == 400u);
+  BOOST_TEST(*sequences.rbegin() == 400u);
+  BOOST_TEST(journal.count() == 400u);
+}
+
+BOOST_AUTO_TEST_CASE(unwritable_location_fails_at_open) {
+  BOOST_CHECK_THROW(bus::Journal::open("/proc/stagegate/journal.db"), std::exception);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
