@@ -12,14 +12,20 @@ namespace stagegate::routing {
 inline constexpr std::string_view kStageNamespace = "urn:stagegate:stage:1";
 inline constexpr std::string_view kKnowledgeBaseNamespace = "urn:stagegate:kb:1";
 
-// SCHEMA when the document breaks section 2 (the reason names the field), DATA_INVALID for
-// a bad check digit, impossible dates or stage rules (e.g. outcome before CLOSED).
+// SCHEMA when the document breaks section 2: a required field is missing (including the
+// stage-dependent ones: executor from stage 2, executionDate from 4, outcome at 6), an
+// unknown or repeated element; the reason names the field as a path, never its value.
+// DATA_INVALID for a bad check digit, an impossible date, a date before receptionDate, or
+// an outcome before CLOSED.
 Result<StageEvent> normalize_stage(std::string_view canonical_xml);
 Result<ServiceInfo> normalize_service_info(std::string_view canonical_xml);
 
 // The versioned JSON of the normalized messages (schema "stagegate.stage/1", "stagegate.kb/1").
 std::string to_json(const StageEvent& event);
 std::string to_json(const ServiceInfo& info);
+
+// RECEIVED, SENT_FOR_EXECUTION, IN_PROGRESS, EXECUTED, AWAITING_ISSUANCE, CLOSED.
+std::string_view stage_name(Stage stage);
 
 // IIN/BIN: 12 digits whose 12th is the check digit of the national algorithm.
 bool valid_iin_bin(std::string_view digits);
