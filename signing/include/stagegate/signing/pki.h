@@ -4,6 +4,8 @@
 // Used by `stagegate pki` for the development PKI under var/ and by the tests.
 #include <chrono>
 #include <filesystem>
+#include <memory>
+#include <vector>
 #include <string>
 
 namespace stagegate::signing {
@@ -37,6 +39,9 @@ class Pki {
   // A certificate signed by nobody we trust (its own self-signed CA), for refusal tests.
   static IssuedFiles issue_self_signed(const std::filesystem::path& dir, const std::string& file_stem,
                                        const CertificateRequest& request);
+  // Writes <dir>/<crl_file_stem>.crl.pem, signed by this CA, revoking the given certificates.
+  std::filesystem::path revoke(const std::vector<std::filesystem::path>& certificates,
+                               const std::string& crl_file_stem) const;
 
  private:
   struct Impl;

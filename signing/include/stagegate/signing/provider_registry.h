@@ -3,7 +3,11 @@
 // File format (one provider a line, '#' comments), fields separated by whitespace:
 //   <senderId> <bin> <password-hash> <serviceId>[,<serviceId>...]
 // where <password-hash> is pbkdf2-sha256$<iterations>$<salt-hex>$<hash-hex>.
+// Copies share the memory of passwords already accepted (so a copy is as fast as the original).
 #include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,11 +37,14 @@ class ProviderRegistry {
   static std::string format_line(const Provider& provider, std::string_view password);
 
  private:
+  ProviderRegistry();
+  struct AcceptedPasswords;
   struct Entry {
     Provider provider;
     std::string password_hash;
   };
   std::vector<Entry> entries_;
+  std::shared_ptr<AcceptedPasswords> accepted_;
 };
 
 }  // namespace stagegate::signing

@@ -1,0 +1,75 @@
+#include "pem.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <sys/stat.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace stagegate::signing {
+namespace {
+
+Bio open_for(const std::filesystem::path& file, const char* mode) {
+  Bio bio(BIO_new_file(file.c_str(), mode));
+  if (!bio) throw std::runtime_error("cannot open " + file.string());
+  return bio;
+}
+
+[[noreturn]] void fail(const std::string& what, const std::filesystem::path& file) {
+  const auto code = ERR_get_error();
+  char reason[256] = "";
+  if (code) ERR_error_string_n(code, reason, sizeof reason);
+  ERR_clear_error();
+  throw std::runtime_error(what + " " + file.string() + (code ? std::string(": ") + reason : ""));
+}
+
+}  // namespace
+
+std::vector<Cert> read_certificates(const std::filesystem::path& file) {
+  auto bio = open_for(file, "r");
+  std::vector<Cert> certificates;
+  while (X509* certificate = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr))
+    certificates.emplace_back(certificate);
+  ERR_clear_error();  // the loop ends on "no start line"
+  if (certificates.empty()) fail("no PEM certificate in", file);
+  return certificates;
+}
+
+std::vector<Crl> read_crls(const std::filesystem::path& file) {
+  auto bio = open_for(file, "r");
+  std::vector<Crl> crls;
+  while (X509_CRL* crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)) crls.emplace_back(crl);
+  ERR_clear_error();
+  if (crls.empty()) fail("no PEM CRL in", file);
+  return crls;
+}
+
+PKey read_private_key(const std::filesystem::path& file) {
+  auto bio = open_for(file, "r");
+  PKey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  if (!key) fail("no PEM private key in", file);
+  return key;
+}
+
+Cert read_certificate(const std::filesystem::path& file) { return std::move(read_certificates(file).front()); }
+
+void write_certificate(const std::filesystem::path& file, X509* certificate) {
+  auto bio = open_for(file, "w");
+  if (!PEM_write_bio_X509(bio.get(), certificate)) fail("cannot write", file);
+}
+
+void write_private_key(const std::filesystem::path& file, EVP_PKEY* key) {
+  {
+    auto bio = open_for(file, "w");
+    ::chmod(file.c_str(), 0600);
+    if (!PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr)) fail("cannot write", file);
+  }
+}
+
+void write_crl(const std::filesystem::path& file, X509_CRL* crl) {
+  auto bio = open_for(file, "w");
+  if (!PEM_write_bio_X509_CRL(bio.get(), crl)) fail("cannot write", file);
+}
+
+}  // namespace stagegate::signing

@@ -1,0 +1,18 @@
+#pragma once
+// Reading and writing PEM files with OpenSSL; failures at startup throw std::runtime_error.
+#include <filesystem>
+#include <vector>
+
+#include "handles.h"
+
+namespace stagegate::signing {
+
+std::vector<Cert> read_certificates(const std::filesystem::path& file);  // one or more
+std::vector<Crl> read_crls(const std::filesystem::path& file);
+PKey read_private_key(const std::filesystem::path& file);
+Cert read_certificate(const std::filesystem::path& file);
+void write_certificate(const std::filesystem::path& file, X509* certificate);
+void write_private_key(const std::filesystem::path& file, EVP_PKEY* key);  // mode 0600
+void write_crl(const std::filesystem::path& file, X509_CRL* crl);
+
+}  // namespace stagegate::signing

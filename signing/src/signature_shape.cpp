@@ -1,0 +1,161 @@
+#include "signature_shape.h"
+
+#include <libxml/valid.h>
+
+#include <array>
+#include <string_view>
+
+#include "handles.h"
+
+namespace stagegate::signing {
+namespace {
+
+constexpr std::string_view kDsig = "http://www.w3.org/2000/09/xmldsig#";
+constexpr std::string_view kEnveloped = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+constexpr std::array<std::string_view, 4> kCanonicalizations{
+    "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
+    "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments",
+    "http://www.w3.org/2001/10/xml-exc-c14n#",
+    "http://www.w3.org/2001/10/xml-exc-c14n#WithComments",
+};
+constexpr std::array<std::string_view, 5> kSignatureMethods{
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
+    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
+};
+constexpr std::array<std::string_view, 3> kDigestMethods{
+    "http://www.w3.org/2001/04/xmlenc#sha256",
+    "http://www.w3.org/2001/04/xmldsig-more#sha384",
+    "http://www.w3.org/2001/04/xmlenc#sha512",
+};
+
+template <std::size_t N>
+bool one_of(std::string_view value, const std::array<std::string_view, N>& allowed) {
+  for (const auto candidate : allowed)
+    if (candidate == value) return true;
+  return false;
+}
+
+bool is_dsig(xmlNodePtr node, std::string_view name) {
+  return node && node->type == XML_ELEMENT_NODE && node->ns && kDsig == reinterpret_cast<const char*>(node->ns->href) &&
+         name == reinterpret_cast<const char*>(node->name);
+}
+
+std::vector<xmlNodePtr> element_children(xmlNodePtr parent) {
+  std::vector<xmlNodePtr> children;
+  for (auto child = parent->children; child; child = child->next)
+    if (child->type == XML_ELEMENT_NODE) children.push_back(child);
+  return children;
+}
+
+std::string attribute(xmlNodePtr node, const char* name, bool* present = nullptr) {
+  XmlChars value(xmlGetNoNsProp(node, reinterpret_cast<const xmlChar*>(name)));
+  if (present) *present = value != nullptr;
+  return value ? reinterpret_cast<const char*>(value.get()) : "";
+}
+
+std::string text_of(xmlNodePtr node) {
+  XmlChars value(xmlNodeGetContent(node));
+  return value ? reinterpret_cast<const char*>(value.get()) : "";
+}
+
+Refusal invalid(std::string reason) { return refuse(Code::SignatureInvalid, std::move(reason)); }
+
+void count_signatures(xmlNodePtr node, int& count) {
+  for (; node; node = node->next) {
+    if (node->type != XML_ELEMENT_NODE) continue;
+    if (is_dsig(node, "Signature")) ++count;
+    count_signatures(node->children, count);
+  }
+}
+
+// Id-like attributes anywhere with this value; a reference must name exactly one element.
+void count_ids(xmlNodePtr node, const std::string& value, int& count) {
+  for (; node; node = node->next) {
+    if (node->type != XML_ELEMENT_NODE) continue;
+    for (auto attr = node->properties; attr; attr = attr->next) {
+      const std::string_view name = reinterpret_cast<const char*>(attr->name);
+      if ((name == "Id" || name == "ID" || name == "id") && text_of(reinterpret_cast<xmlNodePtr>(attr)) == value) ++count;
+    }
+    count_ids(node->children, value, count);
+  }
+}
+
+Status check_reference(xmlDocPtr doc, xmlNodePtr root, xmlNodePtr reference) {
+  bool has_uri = false;
+  const auto uri = attribute(reference, "URI", &has_uri);
+  if (!has_uri) return invalid("Reference without URI");
+  if (!uri.empty()) {
+    if (uri.size() < 2 || uri[0] != '#' || uri.find_first_of("()/ ") != std::string::npos)
+      return invalid("Reference URI must be \"\" or \"#<Id of the root>\"");
+    const auto id = uri.substr(1);
+    xmlAttrPtr root_id = nullptr;
+    for (const char* name : {"Id", "ID", "id"})
+      if (!root_id) root_id = xmlHasProp(root, reinterpret_cast<const xmlChar*>(name));
+    if (!root_id || text_of(reinterpret_cast<xmlNodePtr>(root_id)) != id)
+      return invalid("Reference URI does not name the document root");
+    int count = 0;
+    count_ids(root, id, count);
+    if (count != 1) return invalid("Reference Id is not unique in the document");
+    // Without a DTD libxml2 knows no ID attributes: declare the root's, and only it.
+    if (!xmlGetID(doc, reinterpret_cast<const xmlChar*>(id.c_str())))
+      xmlAddID(nullptr, doc, reinterpret_cast<const xmlChar*>(id.c_str()), root_id);
+  }
+  const auto parts = element_children(reference);
+  if (parts.size() != 3 || !is_dsig(parts[0], "Transforms") || !is_dsig(parts[1], "DigestMethod") ||
+      !is_dsig(parts[2], "DigestValue"))
+    return invalid("Reference must hold Transforms, DigestMethod, DigestValue");
+  const auto transforms = element_children(parts[0]);
+  if (transforms.size() != 2 || !is_dsig(transforms[0], "Transform") || !is_dsig(transforms[1], "Transform"))
+    return invalid("Reference transforms must be enveloped-signature then one canonicalization");
+  if (attribute(transforms[0], "Algorithm") != kEnveloped)
+    return invalid("first transform must be enveloped-signature");
+  const auto c14n = attribute(transforms[1], "Algorithm");
+  if (!one_of(c14n, kCanonicalizations)) return invalid("transform not allowed: " + c14n);
+  const auto digest = attribute(parts[1], "Algorithm");
+  if (!one_of(digest, kDigestMethods)) return invalid("digest method not allowed: " + digest);
+  return proceed();
+}
+
+}  // namespace
+
+Result<SignatureShape> check_signature_shape(xmlDocPtr doc) {
+  const auto root = xmlDocGetRootElement(doc);
+  int signatures = 0;
+  count_signatures(root, signatures);
+  if (signatures == 0) return invalid("no ds:Signature");
+  if (signatures > 1) return invalid("more than one ds:Signature");
+
+  SignatureShape shape;
+  for (const auto child : element_children(root))
+    if (is_dsig(child, "Signature")) shape.signature = child;
+  if (!shape.signature) return invalid("ds:Signature must be a child of the document root");
+
+  const auto parts = element_children(shape.signature);
+  if (parts.size() != 3 || !is_dsig(parts[0], "SignedInfo") || !is_dsig(parts[1], "SignatureValue") ||
+      !is_dsig(parts[2], "KeyInfo"))
+    return invalid("Signature must hold SignedInfo, SignatureValue, KeyInfo (and nothing else)");
+
+  const auto signed_info = element_children(parts[0]);
+  if (signed_info.size() != 3 || !is_dsig(signed_info[0], "CanonicalizationMethod") ||
+      !is_dsig(signed_info[1], "SignatureMethod") || !is_dsig(signed_info[2], "Reference"))
+    return invalid("SignedInfo must hold CanonicalizationMethod, SignatureMethod and exactly one Reference");
+  const auto c14n = attribute(signed_info[0], "Algorithm");
+  if (!one_of(c14n, kCanonicalizations)) return invalid("canonicalization not allowed: " + c14n);
+  const auto method = attribute(signed_info[1], "Algorithm");
+  if (!one_of(method, kSignatureMethods)) return invalid("signature method not allowed: " + method);
+  if (!element_children(signed_info[1]).empty()) return invalid("SignatureMethod parameters are not allowed");
+  if (const auto status = check_reference(doc, root, signed_info[2]); !status) return status.refusal();
+
+  for (const auto data : element_children(parts[2])) {
+    if (!is_dsig(data, "X509Data")) return invalid("KeyInfo may hold only X509Data (keys given otherwise are never trusted)");
+    for (const auto item : element_children(data)) {
+      if (!is_dsig(item, "X509Certificate")) return invalid("X509Data may hold only X509Certificate");
+      shape.certificates_base64.push_back(text_of(item));
+    }
+  }
+  if (shape.certificates_base64.empty()) return invalid("KeyInfo has no X509Data/X509Certificate");
+  return shape;
+}
+
+}  // namespace stagegate::signing
