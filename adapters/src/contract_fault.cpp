@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "request_body_bound.h"
 #include "soapH.h"
 #include "stagegate/core/clock.h"
 
@@ -60,6 +61,12 @@ void on_gsoap_error(soap* ctx, const char** /*faultcode*/, const char** faultstr
   std::string reason = faultstring && *faultstring ? *faultstring : "SOAP processing failed";
   if (ctx->error == SOAP_EOM) reason = "request exceeds the size limit";
   if (ctx->error == SOAP_LEVEL) reason = "XML nesting exceeds the depth limit";
+  if (const auto* bound = RequestBodyBound::of(ctx); bound && bound->exhausted()) {
+    static constexpr const char* kReason = "the envelope ends before its elements are closed (ill-formed XML)";
+    if (faultstring) *faultstring = kReason;
+    attach_error_info(ctx, Code::Malformed, kReason);
+    return;
+  }
   attach_error_info(ctx, code, reason);
 }
 

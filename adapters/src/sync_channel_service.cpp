@@ -50,6 +50,7 @@ void configure_server_context(soap* ctx, const ServerConfig& config) {
 SyncChannelService::SyncChannelService(MessageHandler& handler, const ServerConfig& config)
     : handler_(handler), config_(config) {
   configure_server_context(soap, config_);
+  body_bound_.install(soap);
 }
 
 ISyncChannelHttpBindingService* SyncChannelService::copy() {
@@ -59,6 +60,7 @@ ISyncChannelHttpBindingService* SyncChannelService::copy() {
 
 void SyncChannelService::serve_connection(SOAP_SOCKET socket, const char* peer_host) {
   soap->socket = socket;
+  body_bound_.start_connection(soap);
   if (peer_host) std::strncpy(soap->host, peer_host, sizeof soap->host - 1);
   serve();
   destroy();

@@ -1,6 +1,7 @@
 #pragma once
 // The generated SyncChannel service bound to the pipeline: one instance serves one
 // connection at a time on one worker thread.
+#include "request_body_bound.h"
 #include "soapISyncChannelHttpBindingService.h"
 #include "stagegate/adapters/soap_server.h"
 #include "stagegate/core/message.h"
@@ -20,6 +21,7 @@ class SyncChannelService final : public ISyncChannelHttpBindingService {
  private:
   MessageHandler& handler_;
   ServerConfig config_;
+  RequestBodyBound body_bound_;
 };
 
 // Applies limits, timeouts, UTF-8 handling, ?wsdl and the fault hook to a gSOAP context.

@@ -71,6 +71,17 @@ BOOST_AUTO_TEST_CASE(envelope_fields_and_document_reach_the_handler_verbatim) {
   BOOST_TEST(got.document == kDocument);
 }
 
+BOOST_AUTO_TEST_CASE(character_references_and_prefixes_survive_the_envelope) {
+  // Signed bytes must arrive as signed: a c14n'd carriage return (&#xD;), attribute quoting
+  // and prefixed namespaces are all part of what the digest covers.
+  const std::string document =
+      "<p:Doc xmlns:p=\"urn:x\" a=\"1 &gt; 0\"><p:t>line&#xD;\nnext &lt;tag&gt;</p:t><ds:S xmlns:ds=\"urn:ds\">x</ds:S></p:Doc>";
+  const auto reply = adapters::send_message(url(), outbound(document));
+  BOOST_TEST(reply.status_code == "SCSS001");
+  BOOST_REQUIRE_EQUAL(handler.received.size(), 1u);
+  BOOST_TEST(handler.received.front().document == document);
+}
+
 BOOST_AUTO_TEST_CASE(refusal_becomes_a_fault_with_contract_error_info) {
   handler.refusal = Refusal{Code::SignatureInvalid, "digest mismatch"};
   const auto reply = adapters::send_message(url(), outbound(kDocument));
@@ -92,6 +103,17 @@ BOOST_AUTO_TEST_CASE(broken_envelope_is_malformed_and_never_reaches_the_handler)
   BOOST_TEST(response.status == 500);
   BOOST_TEST(response.body.find("<errorCode>MALFORMED</errorCode>") != std::string::npos, response.body);
   BOOST_TEST(handler.received.empty());
+}
+
+BOOST_AUTO_TEST_CASE(unbalanced_document_is_answered_malformed_while_the_connection_stays_open) {
+  // The client keeps its side open (as SOAP stacks do); the parser wanting bytes past
+  // Content-Length must end in a fault, not in a wait for the server's 30 s I/O timeout.
+  const auto reply = adapters::send_message(url(), outbound("<a xmlns=\"urn:x\"><b></a>"), 5);
+  BOOST_TEST(reply.transport_ok, reply.message);
+  BOOST_TEST(reply.status_code == "MALFORMED", reply.status_code << ": " << reply.message);
+  BOOST_TEST(handler.received.empty());
+  // The worker is free again: a good message on a new connection is served.
+  BOOST_TEST(adapters::send_message(url(), outbound(kDocument), 5).status_code == "SCSS001");
 }
 
 BOOST_AUTO_TEST_CASE(doctype_in_envelope_is_malformed) {

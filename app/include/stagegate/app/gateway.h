@@ -1,0 +1,41 @@
+#pragma once
+// One gateway process: SOAP endpoint -> pipeline -> journal -> ZeroMQ dispatcher.
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "stagegate/adapters/soap_server.h"
+#include "stagegate/signing/verifier.h"
+
+namespace stagegate::app {
+
+struct GatewayConfig {
+  adapters::ServerConfig server;
+  std::string bus_endpoint = "tcp://127.0.0.1:5556";
+  std::filesystem::path journal = "var/journal.db";
+  std::filesystem::path providers = "var/providers.conf";
+  signing::TrustConfig trust;
+  bool log_messages = true;
+};
+
+class Gateway {
+ public:
+  // Loads the registry and trust anchors, opens the journal, binds both sockets.
+  // Throws std::runtime_error on any configuration problem.
+  explicit Gateway(GatewayConfig config);
+  ~Gateway();
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  void start();
+  void stop();
+  int soap_port() const;
+  std::string bus_endpoint() const;  // as bound, with the real port
+  std::uint64_t journaled() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace stagegate::app

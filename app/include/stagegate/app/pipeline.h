@@ -1,0 +1,43 @@
+#pragma once
+// The chain between the SOAP adapter and the journal (ARCHITECTURE.md): each step looks at
+// the exchange and either lets it continue or refuses it with a CONTRACT.md code.
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "stagegate/core/message.h"
+#include "stagegate/signing/provider_registry.h"
+#include "stagegate/signing/verifier.h"
+
+namespace stagegate::app {
+
+// What the steps learn about one message as it passes.
+struct Exchange {
+  explicit Exchange(const InboundMessage& message) : inbound(message) {}
+  const InboundMessage& inbound;
+  std::optional<signing::Provider> provider;        // after sender authentication
+  std::optional<signing::VerifiedDocument> verified;  // after signature verification
+  std::string topic;    // routing topic: "stage" or "kb"
+  std::string payload;  // normalized JSON, read from verified bytes only
+  std::optional<Receipt> receipt;  // after the journal append
+};
+
+class Step {
+ public:
+  virtual ~Step() = default;
+  virtual std::string_view name() const = 0;
+  virtual Status process(Exchange& exchange) = 0;
+};
+
+class Pipeline final : public MessageHandler {
+ public:
+  Pipeline& add(std::unique_ptr<Step> step);
+  Result<Receipt> handle(const InboundMessage& message) override;
+
+ private:
+  std::vector<std::unique_ptr<Step>> steps_;
+};
+
+}  // namespace stagegate::app

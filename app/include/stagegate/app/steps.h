@@ -1,0 +1,25 @@
+#pragma once
+// The gateway's steps, in the order they run.
+#include <functional>
+#include <memory>
+
+#include "stagegate/app/pipeline.h"
+#include "stagegate/bus/journal.h"
+#include "stagegate/signing/provider_registry.h"
+#include "stagegate/signing/verifier.h"
+
+namespace stagegate::app {
+
+// SENDER_AUTH: unknown senderId, wrong password, or a serviceId the provider may not use.
+// SERVICE_UNKNOWN: a serviceId the gateway does not route.
+std::unique_ptr<Step> authenticate_sender(const signing::ProviderRegistry& registry);
+// MALFORMED / SIGNATURE_INVALID / SIGNER_UNTRUSTED from the verifier.
+std::unique_ptr<Step> verify_signature(const signing::Verifier& verifier);
+// SIGNER_NOT_AUTHORIZED: the certificate's BIN is not the sending provider's.
+std::unique_ptr<Step> authorize_signer();
+// SCHEMA / DATA_INVALID: normalizes the verified bytes into the message's JSON.
+std::unique_ptr<Step> normalize_document();
+// INTERNAL when the journal refuses; `on_appended` runs after a durable, new append.
+std::unique_ptr<Step> append_to_journal(bus::Journal& journal, std::function<void()> on_appended);
+
+}  // namespace stagegate::app

@@ -1,0 +1,12 @@
+#pragma once
+// Each subcommand of `stagegate`; returns the process exit code.
+namespace stagegate::cli {
+
+int serve(int argc, char** argv);
+int sign(int argc, char** argv);
+int send(int argc, char** argv);
+int tail(int argc, char** argv);
+int verify(int argc, char** argv);
+int dev_setup(int argc, char** argv);
+
+}  // namespace stagegate::cli

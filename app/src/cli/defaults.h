@@ -1,0 +1,28 @@
+#pragma once
+// Where the embedded defaults put things: everything under one var/ directory.
+#include <filesystem>
+#include <string>
+
+namespace stagegate::cli {
+
+// The development provider created by `stagegate dev-setup` and used by the README walkthrough.
+inline constexpr const char* kDevSender = "dev-provider";
+inline constexpr const char* kDevPassword = "dev-password";
+inline constexpr const char* kDevProviderBin = "050140001238";
+inline constexpr const char* kDevSignerIin = "880501300451";
+
+class Defaults {
+ public:
+  explicit Defaults(std::filesystem::path var) : var_(std::move(var)) {}
+  std::filesystem::path pki() const { return var_ / "pki"; }
+  std::filesystem::path ca_certificate() const { return pki() / "ca.pem"; }
+  std::filesystem::path provider_key() const { return pki() / "provider.key"; }
+  std::filesystem::path provider_certificate() const { return pki() / "provider.pem"; }
+  std::filesystem::path providers() const { return var_ / "providers.conf"; }
+  std::filesystem::path journal() const { return var_ / "journal.db"; }
+
+ private:
+  std::filesystem::path var_;
+};
+
+}  // namespace stagegate::cli

@@ -1,0 +1,60 @@
+#include <csignal>
+#include <iostream>
+
+#include "cli/arguments.h"
+#include "cli/commands.h"
+#include "cli/defaults.h"
+#include "stagegate/app/gateway.h"
+
+namespace stagegate::cli {
+namespace {
+
+std::pair<std::string, int> parse_listen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) throw UsageError("--listen takes HOST:PORT, got " + listen);
+  try {
+    return {listen.substr(0, colon), std::stoi(listen.substr(colon + 1))};
+  } catch (const std::exception&) {
+    throw UsageError("--listen takes HOST:PORT, got " + listen);
+  }
+}
+
+}  // namespace
+
+int serve(int argc, char** argv) {
+  const Arguments args(argc, argv, 2);
+  args.allow_only({"var", "listen", "bus", "journal", "providers", "ca", "crl", "workers", "quiet"});
+  const Defaults defaults(args.get_or("var", "var"));
+
+  app::GatewayConfig config;
+  std::tie(config.server.host, config.server.port) = parse_listen(args.get_or("listen", "127.0.0.1:8080"));
+  config.server.workers = std::stoi(args.get_or("workers", "4"));
+  config.bus_endpoint = args.get_or("bus", "tcp://127.0.0.1:5556");
+  config.journal = args.get_or("journal", defaults.journal().string());
+  config.providers = args.get_or("providers", defaults.providers().string());
+  for (const auto& ca : args.all("ca")) config.trust.anchors.emplace_back(ca);
+  if (config.trust.anchors.empty()) config.trust.anchors.push_back(defaults.ca_certificate());
+  for (const auto& crl : args.all("crl")) config.trust.crls.emplace_back(crl);
+  config.log_messages = !args.has("quiet");
+
+  // Signals are taken synchronously below, so every thread started from here must not see them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  app::Gateway gateway(config);
+  gateway.start();
+  std::clog << "stagegate: SyncChannel on http://" << config.server.host << ':' << gateway.soap_port()
+            << "/ (WSDL at ?wsdl), bus " << gateway.bus_endpoint() << ", journal " << config.journal.string()
+            << " (" << gateway.journaled() << " messages)" << std::endl;
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  std::clog << "stagegate: stopping on signal " << signal << std::endl;
+  gateway.stop();
+  return 0;
+}
+
+}  // namespace stagegate::cli

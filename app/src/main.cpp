@@ -1,0 +1,53 @@
+// stagegate: the gateway between providers' SOAP stage messages and the monitoring consumers.
+#include <cstring>
+#include <iostream>
+#include <string_view>
+
+#include "cli/arguments.h"
+#include "cli/commands.h"
+
+namespace {
+
+constexpr std::string_view kUsage = R"(usage: stagegate <command> [options]
+
+commands:
+  serve      [--var DIR] [--listen HOST:PORT] [--bus ENDPOINT] [--journal FILE]
+             [--providers FILE] [--ca FILE]... [--crl FILE]... [--workers N] [--quiet]
+             run the gateway (defaults: var/, 127.0.0.1:8080, tcp://127.0.0.1:5556)
+  dev-setup  [--var DIR]
+             create the development PKI and provider registry under var/ (idempotent)
+  sign       --key KEY.pem --cert CERT.pem FILE
+             print FILE with an enveloped XML signature (CONTRACT.md section 4)
+  send       --sender ID --password P [--url URL] [--service-id ID] [--message-id ID] FILE
+             wrap a signed document in the bus envelope, post it, print the reply
+  tail       [--endpoint ENDPOINT] [--topic T]... [--count N] [--idle-timeout MS]
+             print delivered messages as JSON lines
+  verify     --ca FILE [--ca FILE]... [--crl FILE]... FILE
+             verify FILE's enveloped signature: exit 0 verified, 1 refused, 2 usage or I/O
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "help") == 0) {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string_view command = argv[1];
+  try {
+    if (command == "serve") return stagegate::cli::serve(argc, argv);
+    if (command == "dev-setup") return stagegate::cli::dev_setup(argc, argv);
+    if (command == "sign") return stagegate::cli::sign(argc, argv);
+    if (command == "send") return stagegate::cli::send(argc, argv);
+    if (command == "tail") return stagegate::cli::tail(argc, argv);
+    if (command == "verify") return stagegate::cli::verify(argc, argv);
+    std::cerr << "stagegate: unknown command " << command << "\n\n" << kUsage;
+    return 2;
+  } catch (const stagegate::cli::UsageError& error) {
+    std::cerr << "stagegate " << command << ": " << error.what() << "\n\n" << kUsage;
+    return 2;
+  } catch (const std::exception& error) {
+    std::cerr << "stagegate " << command << ": " << error.what() << '\n';
+    return 2;
+  }
+}

@@ -1,0 +1,132 @@
+#include "stagegate/app/steps.h"
+
+#include <algorithm>
+#include <array>
+
+#include "stagegate/routing/normalize.h"
+
+namespace stagegate::app {
+namespace {
+
+struct RoutedService {
+  std::string_view service_id;
+  std::string_view topic;
+};
+// CONTRACT.md section 1: the serviceIds the gateway routes.
+constexpr std::array kRoutedServices{RoutedService{"STAGE_NOTIFICATION", "stage"},
+                                     RoutedService{"SERVICE_INFO", "kb"}};
+
+const RoutedService* find_service(std::string_view service_id) {
+  for (const auto& service : kRoutedServices)
+    if (service.service_id == service_id) return &service;
+  return nullptr;
+}
+
+class AuthenticateSender final : public Step {
+ public:
+  explicit AuthenticateSender(const signing::ProviderRegistry& registry) : registry_(registry) {}
+  std::string_view name() const override { return "authenticate_sender"; }
+  Status process(Exchange& exchange) override {
+    auto provider = registry_.authenticate(exchange.inbound.sender_id, exchange.inbound.password);
+    if (!provider) return provider.refusal();
+    const auto* service = find_service(exchange.inbound.service_id);
+    if (!service) return refuse(Code::ServiceUnknown, "serviceId is not routed by this gateway");
+    const auto& allowed = provider->services;
+    if (std::find(allowed.begin(), allowed.end(), exchange.inbound.service_id) == allowed.end())
+      return refuse(Code::SenderAuth, "sender is not registered for serviceId " + exchange.inbound.service_id);
+    exchange.provider = std::move(provider).value();
+    exchange.topic = std::string(service->topic);
+    return proceed();
+  }
+
+ private:
+  const signing::ProviderRegistry& registry_;
+};
+
+class VerifySignature final : public Step {
+ public:
+  explicit VerifySignature(const signing::Verifier& verifier) : verifier_(verifier) {}
+  std::string_view name() const override { return "verify_signature"; }
+  Status process(Exchange& exchange) override {
+    auto verified = verifier_.verify(exchange.inbound.document);
+    if (!verified) return verified.refusal();
+    exchange.verified = std::move(verified).value();
+    return proceed();
+  }
+
+ private:
+  const signing::Verifier& verifier_;
+};
+
+class AuthorizeSigner final : public Step {
+ public:
+  std::string_view name() const override { return "authorize_signer"; }
+  Status process(Exchange& exchange) override {
+    const auto& signer_bin = exchange.verified->signer.organization_bin;
+    if (signer_bin.empty()) return refuse(Code::SignerNotAuthorized, "signer certificate carries no OU=BIN");
+    if (signer_bin != exchange.provider->bin)
+      return refuse(Code::SignerNotAuthorized, "signer certificate's BIN is not the sending provider's BIN");
+    return proceed();
+  }
+};
+
+class NormalizeDocument final : public Step {
+ public:
+  std::string_view name() const override { return "normalize_document"; }
+  Status process(Exchange& exchange) override {
+    const auto& canonical = exchange.verified->canonical_xml;
+    if (exchange.topic == "stage") {
+      auto event = routing::normalize_stage(canonical);
+      if (!event) return event.refusal();
+      if (event->provider_bin != exchange.provider->bin)
+        return refuse(Code::DataInvalid, "provider/@bin does not match the sending provider");
+      exchange.payload = routing::to_json(event.value());
+    } else {
+      auto info = routing::normalize_service_info(canonical);
+      if (!info) return info.refusal();
+      exchange.payload = routing::to_json(info.value());
+    }
+    return proceed();
+  }
+};
+
+class AppendToJournal final : public Step {
+ public:
+  AppendToJournal(bus::Journal& journal, std::function<void()> on_appended)
+      : journal_(journal), on_appended_(std::move(on_appended)) {}
+  std::string_view name() const override { return "append_to_journal"; }
+  Status process(Exchange& exchange) override {
+    bus::JournalInput input;
+    input.sender_id = exchange.inbound.sender_id;
+    input.message_id = exchange.inbound.message_id;
+    input.service_id = exchange.inbound.service_id;
+    input.topic = exchange.topic;
+    input.payload = exchange.payload;
+    input.document = exchange.inbound.document;
+    auto receipt = journal_.append(input);
+    if (!receipt) return receipt.refusal();
+    exchange.receipt = receipt.value();
+    if (!receipt->duplicate && on_appended_) on_appended_();
+    return proceed();
+  }
+
+ private:
+  bus::Journal& journal_;
+  std::function<void()> on_appended_;
+};
+
+}  // namespace
+
+std::unique_ptr<Step> authenticate_sender(const signing::ProviderRegistry& registry) {
+  return std::make_unique<AuthenticateSender>(registry);
+}
+std::unique_ptr<Step> verify_signature(const signing::Verifier& verifier) {
+  return std::make_unique<VerifySignature>(verifier);
+}
+std::unique_ptr<Step> authorize_signer() { return std::make_unique<AuthorizeSigner>(); }
+std::unique_ptr<Step> normalize_document() { return std::make_unique<NormalizeDocument>(); }
+std::unique_ptr<Step> append_to_journal(bus::Journal& journal, std::function<void()> on_appended) {
+  return std::make_unique<AppendToJournal>(journal, std::move(on_appended));
+}
+
+}  // namespace stagegate::app

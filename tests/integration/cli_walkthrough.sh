@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The README walkthrough against the real binary: dev-setup, serve, sign, send, tail, refusals.
+# usage: cli_walkthrough.sh STAGEGATE_BINARY SAMPLES_DIR
+set -euo pipefail
+stagegate=$1
+samples=$2
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work"
+
+"$stagegate" dev-setup --var var
+# Port 0 and tcp://...:* let the kernel pick free ports; the startup line names them.
+"$stagegate" serve --var var --listen 127.0.0.1:0 --bus 'tcp://127.0.0.1:*' 2>serve.log &
+pids+=($!)
+for _ in $(seq 100); do grep -q 'SyncChannel on' serve.log 2>/dev/null && break; sleep 0.1; done
+url=$(sed -n 's|.*SyncChannel on \(http://[^ ]*/\) .*|\1|p' serve.log)
+bus=$(sed -n 's|.*, bus \(tcp://[^,]*\), journal.*|\1|p' serve.log)
+[ -n "$url" ] && [ -n "$bus" ] || { echo "FAIL: gateway did not start"; cat serve.log; exit 1; }
+curl -fsS "$url?wsdl" -o wsdl.xml
+grep -q 'SendMessageFault1_SendMessageFault' wsdl.xml || { echo "FAIL: no WSDL at ?wsdl"; cat serve.log; exit 1; }
+
+"$stagegate" tail --endpoint "$bus" --count 1 --idle-timeout 20000 >tail.out 2>tail.err &
+tail_pid=$!
+pids+=($tail_pid)
+for _ in $(seq 50); do grep -q subscribed tail.err 2>/dev/null && break; sleep 0.1; done
+
+"$stagegate" sign --key var/pki/provider.key --cert var/pki/provider.pem "$samples/stage.xml" >signed.xml
+"$stagegate" send --url "$url" --sender dev-provider --password dev-password signed.xml | tee reply.txt
+grep -q '^status: SCSS001$' reply.txt || { echo "FAIL: not accepted"; cat serve.log; exit 1; }
+grep -q '^sequence: 1$' reply.txt || { echo "FAIL: no receipt sequence"; exit 1; }
+
+wait "$tail_pid"
+grep -q '"schema":"stagegate.stage/1"' tail.out || { echo "FAIL: tail printed no stage message"; cat tail.out tail.err; exit 1; }
+echo "tail: $(head -c 200 tail.out)..."
+
+# A refusal: a wrong password is SENDER_AUTH, exit 1, and nothing more is journaled.
+set +e
+"$stagegate" send --url "$url" --sender dev-provider --password wrong signed.xml >refused.txt
+status=$?
+set -e
+[ "$status" -eq 1 ] || { echo "FAIL: refused send exited $status"; exit 1; }
+grep -q '^status: SENDER_AUTH$' refused.txt || { echo "FAIL: expected SENDER_AUTH"; cat refused.txt; exit 1; }
+
+# verify: 0 for the signed document, 1 once tampered.
+"$stagegate" verify --ca var/pki/ca.pem signed.xml | grep -q '^verified: '
+sed 's/<receptionPlace>/<receptionPlace>X/' signed.xml >tampered.xml
+set +e
+"$stagegate" verify --ca var/pki/ca.pem tampered.xml >verify.txt
+status=$?
+set -e
+[ "$status" -eq 1 ] && grep -q '^SIGNATURE_INVALID' verify.txt || { echo "FAIL: tampered verify"; cat verify.txt; exit 1; }
+
+grep -q 'accepted seq=1' serve.log || { echo "FAIL: no accepted log line"; cat serve.log; exit 1; }
+echo "walkthrough: 1 passed, 0 failed"

@@ -1,0 +1,102 @@
+#pragma once
+// A real gateway on loopback: HTTP on a free port, ZeroMQ on a free port, SQLite in a temp
+// dir, certificates from the test PKI. Messages are signed and posted as a provider would.
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "stagegate/adapters/bus_client.h"
+#include "stagegate/app/gateway.h"
+#include "stagegate/bus/subscriber.h"
+#include "stagegate/signing/pki.h"
+#include "stagegate/signing/provider_registry.h"
+#include "stagegate/signing/signer.h"
+#include "support/temp_dir.h"
+
+namespace stagegate::test {
+
+inline constexpr const char* kSender = "akimat-almaty";
+inline constexpr const char* kPassword = "correct horse battery staple";
+
+inline std::string read_text(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+inline std::string sample_stage() { return read_text(std::filesystem::path(STAGEGATE_SAMPLES) / "stage.xml"); }
+
+// The BIN the sample's provider element names; the registry and the signer use the same.
+inline std::string sample_provider_bin() {
+  const auto sample = sample_stage();
+  const auto at = sample.find("bin=\"", sample.find("<provider"));
+  return sample.substr(at + 5, 12);
+}
+
+inline std::string replace_once(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+struct GatewayFixture {
+  TempDir dir{"stagegate-e2e"};
+  signing::Pki pki = signing::Pki::open_or_create(dir / "pki");
+  signing::IssuedFiles signer = issue_signer("signer", sample_provider_bin());
+  std::unique_ptr<app::Gateway> gateway = start_gateway();
+  bus::Subscriber subscriber{gateway->bus_endpoint()};
+
+  GatewayFixture() {
+    if (!subscriber.wait_ready(std::chrono::seconds(10))) throw std::runtime_error("subscriber never got the welcome");
+  }
+
+  signing::IssuedFiles issue_signer(const std::string& stem, const std::string& bin) {
+    signing::CertificateRequest request;
+    request.common_name = "Signer " + stem;
+    request.organization_bin = bin;
+    request.person_iin = "880501300451";
+    return pki.issue(stem, request);
+  }
+
+  std::unique_ptr<app::Gateway> start_gateway() {
+    std::ofstream registry(dir / "providers.conf");
+    registry << signing::ProviderRegistry::format_line(
+                    signing::Provider{kSender, sample_provider_bin(), {"STAGE_NOTIFICATION", "SERVICE_INFO"}}, kPassword)
+             << '\n';
+    registry.close();
+    app::GatewayConfig config;
+    config.server.port = 0;
+    config.bus_endpoint = "tcp://127.0.0.1:*";
+    config.journal = dir / "journal.db";
+    config.providers = dir / "providers.conf";
+    config.trust.anchors = {pki.ca_certificate()};
+    config.log_messages = false;
+    auto started = std::make_unique<app::Gateway>(config);
+    started->start();
+    return started;
+  }
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(gateway->soap_port()) + "/"; }
+
+  std::string sign(const std::string& document, const signing::IssuedFiles& with) const {
+    auto signed_document = signing::sign_enveloped(document, with.private_key, with.certificate);
+    if (!signed_document) throw std::runtime_error("signing failed: " + signed_document.refusal().reason);
+    return signed_document.value();
+  }
+  std::string sign(const std::string& document) const { return sign(document, signer); }
+
+  adapters::SendReply post(const std::string& document, const std::string& service_id = "STAGE_NOTIFICATION",
+                           const std::string& password = kPassword, const std::string& message_id = "") const {
+    adapters::OutboundMessage message;
+    message.sender_id = kSender;
+    message.password = password;
+    message.service_id = service_id;
+    message.message_id = message_id;
+    message.document = document;
+    return adapters::send_message(url(), message);
+  }
+};
+
+}  // namespace stagegate::test

@@ -1,0 +1,66 @@
+#define BOOST_TEST_MODULE end_to_end
+#include <boost/test/unit_test.hpp>
+
+#include "integration/gateway_fixture.h"
+
+using namespace stagegate;
+using namespace std::chrono_literals;
+
+BOOST_FIXTURE_TEST_SUITE(end_to_end, test::GatewayFixture)
+
+BOOST_AUTO_TEST_CASE(signed_stage_notification_reaches_a_zeromq_consumer) {
+  const auto reply = post(sign(test::sample_stage()));
+  BOOST_TEST(reply.status_code == "SCSS001", reply.message);
+  BOOST_REQUIRE(reply.sequence.has_value());
+  BOOST_TEST(!reply.duplicate);
+  BOOST_TEST(gateway->journaled() == 1u);
+
+  const auto delivered = subscriber.receive(10s);
+  BOOST_REQUIRE(delivered.has_value());
+  BOOST_TEST(delivered->topic == "stage");
+  BOOST_TEST(delivered->sequence == *reply.sequence);
+  BOOST_TEST(delivered->payload.find("\"schema\":\"stagegate.stage/1\"") != std::string::npos, delivered->payload);
+  BOOST_TEST(delivered->payload.find(test::sample_provider_bin()) != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(repeated_message_id_returns_the_first_receipt_and_is_routed_once) {
+  const auto document = sign(test::sample_stage());
+  const auto first = post(document, "STAGE_NOTIFICATION", test::kPassword, "msg-42");
+  const auto second = post(document, "STAGE_NOTIFICATION", test::kPassword, "msg-42");
+  BOOST_TEST(first.status_code == "SCSS001");
+  BOOST_TEST(second.status_code == "SCSS001");
+  BOOST_TEST(second.duplicate);
+  BOOST_REQUIRE(first.sequence && second.sequence);
+  BOOST_TEST(*first.sequence == *second.sequence);
+  BOOST_TEST(second.received_at == first.received_at);
+  BOOST_TEST(gateway->journaled() == 1u);
+  BOOST_TEST(subscriber.receive(5s).has_value());
+  BOOST_TEST(!subscriber.receive(500ms).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(service_information_is_routed_to_the_knowledge_base_topic) {
+  std::string info = test::read_text(std::filesystem::path(STAGEGATE_SAMPLES) / "service-info.xml");
+  // The knowledge base form names the government body; the gateway takes it as sent.
+  const auto reply = post(sign(info), "SERVICE_INFO");
+  BOOST_TEST(reply.status_code == "SCSS001", reply.message);
+  const auto delivered = subscriber.receive(10s);
+  BOOST_REQUIRE(delivered.has_value());
+  BOOST_TEST(delivered->topic == "kb");
+  BOOST_TEST(delivered->payload.find("\"schema\":\"stagegate.kb/1\"") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(messages_arrive_in_journal_order) {
+  std::vector<std::uint64_t> sequences;
+  for (int i = 0; i < 20; ++i) {
+    const auto reply = post(sign(test::sample_stage()));
+    BOOST_REQUIRE_MESSAGE(reply.sequence.has_value(), reply.status_code << ": " << reply.message);
+    sequences.push_back(*reply.sequence);
+  }
+  for (const auto expected : sequences) {
+    const auto delivered = subscriber.receive(10s);
+    BOOST_REQUIRE(delivered.has_value());
+    BOOST_TEST(delivered->sequence == expected);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
