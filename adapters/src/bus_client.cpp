@@ -7,6 +7,7 @@
 
 #include "receipt_xml.h"
 #include "soapISyncChannelHttpBindingProxy.h"
+#include "tls_context.h"
 #include "stagegate/core/clock.h"
 
 namespace stagegate::adapters {
@@ -42,8 +43,15 @@ std::string make_message_id() {
   return text;
 }
 
-SendReply send_message(const std::string& url, const OutboundMessage& message, int timeout_seconds) {
+SendReply send_message(const std::string& url, const OutboundMessage& message, int timeout_seconds,
+                       const std::optional<ClientTls>& tls) {
   ISyncChannelHttpBindingProxy proxy(url.c_str(), SOAP_C_UTFSTRING);
+  if (url.starts_with("https://")) {
+    const ClientTls settings = tls.value_or(ClientTls{});
+    const auto context = make_client_context(settings);
+    share_context(proxy.soap, context.get());
+    proxy.soap->ssl_flags = SOAP_SSL_DEFAULT | (settings.check_host_name ? 0 : SOAP_SSL_SKIP_HOST_CHECK);
+  }
   proxy.soap->connect_timeout = timeout_seconds;
   proxy.soap->recv_timeout = timeout_seconds;
   proxy.soap->send_timeout = timeout_seconds;

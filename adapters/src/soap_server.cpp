@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "sync_channel_service.h"
+#include "tls_context.h"
 
 namespace stagegate::adapters {
 namespace {
@@ -39,6 +40,7 @@ int bound_port(SOAP_SOCKET master) {
 struct SoapServer::Impl {
   MessageHandler& handler;
   ServerConfig config;
+  SslContext tls;  // null for plain HTTP
   SyncChannelService acceptor;
   int port = 0;
   std::atomic<bool> stopping{false};
@@ -47,7 +49,8 @@ struct SoapServer::Impl {
   std::deque<Connection> pending;
   std::vector<std::thread> threads;
 
-  Impl(MessageHandler& h, ServerConfig c) : handler(h), config(std::move(c)), acceptor(h, config) {
+  Impl(MessageHandler& h, ServerConfig c)
+      : handler(h), config(std::move(c)), tls(config.tls ? make_server_context(*config.tls) : nullptr), acceptor(h, config) {
     acceptor.soap->bind_flags = SO_REUSEADDR;
     acceptor.soap->accept_timeout = -200000;  // 200 ms (negative: microseconds): how often accept looks at `stopping`
     if (!soap_valid_socket(acceptor.bind(config.host.c_str(), config.port, 128)))
@@ -71,6 +74,7 @@ struct SoapServer::Impl {
 
   void worker_loop() {
     SyncChannelService service(handler, config);
+    if (tls) share_context(service.soap, tls.get());
     for (;;) {
       Connection connection;
       {

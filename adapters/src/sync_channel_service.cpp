@@ -62,7 +62,9 @@ void SyncChannelService::serve_connection(SOAP_SOCKET socket, const char* peer_h
   soap->socket = socket;
   body_bound_.start_connection(soap);
   if (peer_host) std::strncpy(soap->host, peer_host, sizeof soap->host - 1);
-  serve();
+  // A failed handshake (no client certificate when one is required, an untrusted one, a
+  // plain-HTTP client on the HTTPS port) ends the connection before any HTTP is read.
+  if (soap->ctx == nullptr || soap_ssl_accept(soap) == SOAP_OK) serve();
   destroy();
   soap_force_closesock(soap);
 }

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <mutex>
 
+#include "file_watch.h"
 #include "stagegate/app/pipeline.h"
 #include "stagegate/app/steps.h"
 #include "stagegate/bus/dispatcher.h"
@@ -40,8 +41,9 @@ class LoggedHandler final : public MessageHandler {
 
 struct Gateway::Impl {
   GatewayConfig config;
-  signing::ProviderRegistry registry;
-  signing::Verifier verifier;
+  Reloadable<signing::ProviderRegistry> registry;
+  Reloadable<signing::Verifier> verifier;
+  std::mutex reload_mutex;
   bus::Journal journal;
   bus::Dispatcher dispatcher;
   Pipeline pipeline;
@@ -61,12 +63,50 @@ struct Gateway::Impl {
         .add(normalize_document())
         .add(append_to_journal(journal, [this] { dispatcher.notify(); }));
   }
+
+  ReloadOutcome reload() {
+    std::lock_guard lock(reload_mutex);
+    try {
+      // Both are built before either is switched, so a bad file changes nothing.
+      auto next_registry = signing::ProviderRegistry::load(config.providers);
+      auto next_verifier = signing::Verifier::create(config.trust);
+      registry.replace(std::move(next_registry));
+      verifier.replace(std::move(next_verifier));
+    } catch (const std::exception& error) {
+      return {false, std::string("reload refused, the running configuration stays: ") + error.what()};
+    }
+    return {true, "reloaded " + config.providers.string() + ", " + std::to_string(config.trust.anchors.size()) +
+                      " trust anchor path(s) and " + std::to_string(config.trust.crls.size()) + " CRL path(s)"};
+  }
+
+  std::vector<std::filesystem::path> watched_paths() const {
+    std::vector<std::filesystem::path> paths{config.providers};
+    paths.insert(paths.end(), config.trust.anchors.begin(), config.trust.anchors.end());
+    paths.insert(paths.end(), config.trust.crls.begin(), config.trust.crls.end());
+    return paths;
+  }
+
+  void reload_and_log() {
+    const auto outcome = reload();
+    std::clog << now_utc() << " stagegate: " << outcome.message << std::endl;
+  }
+
+  std::unique_ptr<FileWatch> watch;
 };
 
 Gateway::Gateway(GatewayConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 Gateway::~Gateway() { stop(); }
-void Gateway::start() { impl_->server.start(); }
-void Gateway::stop() { impl_->server.stop(); }
+void Gateway::start() {
+  impl_->server.start();
+  if (impl_->config.reload_poll.count() > 0 && !impl_->watch)
+    impl_->watch = std::make_unique<FileWatch>(impl_->watched_paths(), impl_->config.reload_poll,
+                                               [impl = impl_.get()] { impl->reload_and_log(); });
+}
+void Gateway::stop() {
+  impl_->watch.reset();
+  impl_->server.stop();
+}
+ReloadOutcome Gateway::reload() { return impl_->reload(); }
 int Gateway::soap_port() const { return impl_->server.port(); }
 std::string Gateway::bus_endpoint() const { return impl_->dispatcher.endpoint(); }
 std::uint64_t Gateway::journaled() const { return impl_->journal.count(); }

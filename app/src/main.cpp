@@ -12,17 +12,21 @@ constexpr std::string_view kUsage = R"(usage: stagegate <command> [options]
 
 commands:
   serve      [--var DIR] [--listen HOST:PORT] [--bus ENDPOINT] [--journal FILE]
-             [--providers FILE] [--ca FILE]... [--crl FILE]... [--workers N] [--quiet]
-             run the gateway (defaults: var/, 127.0.0.1:8080, tcp://127.0.0.1:5556)
+             [--providers FILE] [--ca FILE|DIR]... [--crl FILE|DIR]... [--workers N] [--quiet]
+             [--tls-cert CHAIN.pem --tls-key KEY.pem [--tls-client-ca CA.pem [--tls-require-client-cert]]]
+             [--reload-poll SECONDS]
+             run the gateway (defaults: var/, 127.0.0.1:8080, tcp://127.0.0.1:5556); the registry,
+             anchors and CRLs reload on SIGHUP and when they change (checked every 2 s; 0: SIGHUP only)
   dev-setup  [--var DIR]
              create the development PKI and provider registry under var/ (idempotent)
   sign       --key KEY.pem --cert CERT.pem FILE
              print FILE with an enveloped XML signature (CONTRACT.md section 4)
-  send       --sender ID --password P [--url URL] [--service-id ID] [--message-id ID] FILE
+  send       --sender ID --password P [--url URL] [--service-id ID] [--message-id ID]
+             [--tls-ca CA.pem] [--tls-cert CERT.pem [--tls-key KEY.pem]] FILE
              wrap a signed document in the bus envelope, post it, print the reply
   tail       [--endpoint ENDPOINT] [--topic T]... [--count N] [--idle-timeout MS]
              print delivered messages as JSON lines
-  verify     --ca FILE [--ca FILE]... [--crl FILE]... FILE
+  verify     --ca FILE|DIR [--ca FILE|DIR]... [--crl FILE|DIR]... FILE
              verify FILE's enveloped signature: exit 0 verified, 1 refused, 2 usage or I/O
 )";
 

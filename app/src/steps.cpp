@@ -24,10 +24,10 @@ const RoutedService* find_service(std::string_view service_id) {
 
 class AuthenticateSender final : public Step {
  public:
-  explicit AuthenticateSender(const signing::ProviderRegistry& registry) : registry_(registry) {}
+  explicit AuthenticateSender(const Reloadable<signing::ProviderRegistry>& registry) : registry_(registry) {}
   std::string_view name() const override { return "authenticate_sender"; }
   Status process(Exchange& exchange) override {
-    auto provider = registry_.authenticate(exchange.inbound.sender_id, exchange.inbound.password);
+    auto provider = registry_.snapshot()->authenticate(exchange.inbound.sender_id, exchange.inbound.password);
     if (!provider) return provider.refusal();
     const auto* service = find_service(exchange.inbound.service_id);
     if (!service) return refuse(Code::ServiceUnknown, "serviceId is not routed by this gateway");
@@ -40,22 +40,22 @@ class AuthenticateSender final : public Step {
   }
 
  private:
-  const signing::ProviderRegistry& registry_;
+  const Reloadable<signing::ProviderRegistry>& registry_;
 };
 
 class VerifySignature final : public Step {
  public:
-  explicit VerifySignature(const signing::Verifier& verifier) : verifier_(verifier) {}
+  explicit VerifySignature(const Reloadable<signing::Verifier>& verifier) : verifier_(verifier) {}
   std::string_view name() const override { return "verify_signature"; }
   Status process(Exchange& exchange) override {
-    auto verified = verifier_.verify(exchange.inbound.document);
+    auto verified = verifier_.snapshot()->verify(exchange.inbound.document);
     if (!verified) return verified.refusal();
     exchange.verified = std::move(verified).value();
     return proceed();
   }
 
  private:
-  const signing::Verifier& verifier_;
+  const Reloadable<signing::Verifier>& verifier_;
 };
 
 class AuthorizeSigner final : public Step {
@@ -117,10 +117,10 @@ class AppendToJournal final : public Step {
 
 }  // namespace
 
-std::unique_ptr<Step> authenticate_sender(const signing::ProviderRegistry& registry) {
+std::unique_ptr<Step> authenticate_sender(const Reloadable<signing::ProviderRegistry>& registry) {
   return std::make_unique<AuthenticateSender>(registry);
 }
-std::unique_ptr<Step> verify_signature(const signing::Verifier& verifier) {
+std::unique_ptr<Step> verify_signature(const Reloadable<signing::Verifier>& verifier) {
   return std::make_unique<VerifySignature>(verifier);
 }
 std::unique_ptr<Step> authorize_signer() { return std::make_unique<AuthorizeSigner>(); }

@@ -4,6 +4,7 @@
 #include <openssl/pem.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -25,6 +26,20 @@ Bio open_for(const std::filesystem::path& file, const char* mode) {
 }
 
 }  // namespace
+
+std::vector<std::filesystem::path> pem_files_at(const std::filesystem::path& file_or_directory, bool may_be_empty) {
+  std::error_code error;
+  if (!std::filesystem::is_directory(file_or_directory, error)) return {file_or_directory};
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(file_or_directory)) {
+    const auto extension = entry.path().extension();
+    if (entry.is_regular_file() && (extension == ".pem" || extension == ".crt" || extension == ".cer" || extension == ".crl"))
+      files.push_back(entry.path());
+  }
+  if (files.empty() && !may_be_empty) throw std::runtime_error("no .pem, .crt, .cer or .crl file in " + file_or_directory.string());
+  std::sort(files.begin(), files.end());
+  return files;
+}
 
 std::vector<Cert> read_certificates(const std::filesystem::path& file) {
   auto bio = open_for(file, "r");

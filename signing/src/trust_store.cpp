@@ -49,11 +49,14 @@ Refusal untrusted(std::string reason) { return refuse(Code::SignerUntrusted, std
 
 TrustStore::TrustStore(const TrustConfig& config) : store_(X509_STORE_new()) {
   if (config.anchors.empty()) throw std::runtime_error("no trust anchor configured");
-  for (const auto& file : config.anchors)
-    for (auto& certificate : read_certificates(file)) X509_STORE_add_cert(store_.get(), certificate.get());
-  for (const auto& file : config.crls)
-    for (auto& crl : read_crls(file)) X509_STORE_add_crl(store_.get(), crl.get());
-  if (!config.crls.empty()) X509_STORE_set_flags(store_.get(), X509_V_FLAG_CRL_CHECK);
+  for (const auto& path : config.anchors)
+    for (const auto& file : pem_files_at(path))
+      for (auto& certificate : read_certificates(file)) X509_STORE_add_cert(store_.get(), certificate.get());
+  bool any_crl = false;
+  for (const auto& path : config.crls)
+    for (const auto& file : pem_files_at(path, true))
+      for (auto& crl : read_crls(file)) any_crl = X509_STORE_add_crl(store_.get(), crl.get()) == 1 || any_crl;
+  if (any_crl) X509_STORE_set_flags(store_.get(), X509_V_FLAG_CRL_CHECK);
   ERR_clear_error();
 }
 

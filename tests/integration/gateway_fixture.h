@@ -72,11 +72,17 @@ struct GatewayFixture {
     config.journal = dir / "journal.db";
     config.providers = dir / "providers.conf";
     config.trust.anchors = {pki.ca_certificate()};
+    std::filesystem::create_directories(crl_dir());
+    config.trust.crls = {crl_dir()};
     config.log_messages = false;
+    config.reload_poll = std::chrono::milliseconds(100);
     auto started = std::make_unique<app::Gateway>(config);
     started->start();
     return started;
   }
+
+  std::filesystem::path crl_dir() const { return dir / "crls"; }
+  std::filesystem::path registry_file() const { return dir / "providers.conf"; }
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(gateway->soap_port()) + "/"; }
 
@@ -88,9 +94,10 @@ struct GatewayFixture {
   std::string sign(const std::string& document) const { return sign(document, signer); }
 
   adapters::SendReply post(const std::string& document, const std::string& service_id = "STAGE_NOTIFICATION",
-                           const std::string& password = kPassword, const std::string& message_id = "") const {
+                           const std::string& password = kPassword, const std::string& message_id = "",
+                           const std::string& sender = kSender) const {
     adapters::OutboundMessage message;
-    message.sender_id = kSender;
+    message.sender_id = sender;
     message.password = password;
     message.service_id = service_id;
     message.message_id = message_id;

@@ -18,6 +18,9 @@ class Defaults {
   std::filesystem::path ca_certificate() const { return pki() / "ca.pem"; }
   std::filesystem::path provider_key() const { return pki() / "provider.key"; }
   std::filesystem::path provider_certificate() const { return pki() / "provider.pem"; }
+  // The gateway's own HTTPS certificate (CN=127.0.0.1), for trying TLS locally.
+  std::filesystem::path tls_key() const { return pki() / "gateway-tls.key"; }
+  std::filesystem::path tls_certificate() const { return pki() / "gateway-tls.pem"; }
   std::filesystem::path providers() const { return var_ / "providers.conf"; }
   std::filesystem::path journal() const { return var_ / "journal.db"; }
 

@@ -27,6 +27,12 @@ int dev_setup(int argc, char** argv) {
     std::cout << "issued " << defaults.provider_certificate().string() << " (OU=BIN" << kDevProviderBin
               << ", SERIALNUMBER=IIN" << kDevSignerIin << ")\n";
   }
+  if (!std::filesystem::exists(defaults.tls_certificate())) {
+    signing::CertificateRequest request;
+    request.common_name = "127.0.0.1";
+    pki.issue("gateway-tls", request);
+    std::cout << "issued " << defaults.tls_certificate().string() << " (HTTPS on 127.0.0.1, for --tls-cert)\n";
+  }
   if (!std::filesystem::exists(defaults.providers())) {
     std::ofstream registry(defaults.providers());
     registry << "# stagegate provider registry: senderId BIN password-hash serviceIds\n"

@@ -22,8 +22,9 @@ std::pair<std::string, int> parse_listen(const std::string& listen) {
 }  // namespace
 
 int serve(int argc, char** argv) {
-  const Arguments args(argc, argv, 2);
-  args.allow_only({"var", "listen", "bus", "journal", "providers", "ca", "crl", "workers", "quiet"});
+  const Arguments args(argc, argv, 2, {"quiet", "tls-require-client-cert"});
+  args.allow_only({"var", "listen", "bus", "journal", "providers", "ca", "crl", "workers", "quiet", "reload-poll",
+                   "tls-cert", "tls-key", "tls-client-ca", "tls-require-client-cert"});
   const Defaults defaults(args.get_or("var", "var"));
 
   app::GatewayConfig config;
@@ -36,22 +37,33 @@ int serve(int argc, char** argv) {
   if (config.trust.anchors.empty()) config.trust.anchors.push_back(defaults.ca_certificate());
   for (const auto& crl : args.all("crl")) config.trust.crls.emplace_back(crl);
   config.log_messages = !args.has("quiet");
+  if (args.has("tls-cert")) {
+    config.server.tls = adapters::ServerTls{args.required("tls-cert"), args.required("tls-key"),
+                                            args.get_or("tls-client-ca", ""), args.has("tls-require-client-cert")};
+  } else if (args.has("tls-key") || args.has("tls-client-ca") || args.has("tls-require-client-cert")) {
+    throw UsageError("the TLS options need --tls-cert");
+  }
+  config.reload_poll = std::chrono::milliseconds(static_cast<long>(std::stod(args.get_or("reload-poll", "2")) * 1000));
 
   // Signals are taken synchronously below, so every thread started from here must not see them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   app::Gateway gateway(config);
   gateway.start();
-  std::clog << "stagegate: SyncChannel on http://" << config.server.host << ':' << gateway.soap_port()
+  std::clog << "stagegate: SyncChannel on " << (config.server.tls ? "https://" : "http://") << config.server.host << ':' << gateway.soap_port()
             << "/ (WSDL at ?wsdl), bus " << gateway.bus_endpoint() << ", journal " << config.journal.string()
             << " (" << gateway.journaled() << " messages)" << std::endl;
 
   int signal = 0;
-  sigwait(&stop_signals, &signal);
+  while (sigwait(&stop_signals, &signal) == 0 && signal == SIGHUP) {
+    const auto outcome = gateway.reload();
+    std::clog << "stagegate: SIGHUP: " << outcome.message << std::endl;
+  }
   std::clog << "stagegate: stopping on signal " << signal << std::endl;
   gateway.stop();
   return 0;

@@ -29,7 +29,7 @@ class RecordingHandler final : public MessageHandler {
 
 struct ServerFixture {
   RecordingHandler handler;
-  adapters::SoapServer server{handler, adapters::ServerConfig{.host = "127.0.0.1", .port = 0}};
+  adapters::SoapServer server{handler, adapters::ServerConfig{.host = "127.0.0.1", .port = 0, .tls = std::nullopt}};
   ServerFixture() { server.start(); }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server.port()) + "/"; }
 };

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "stagegate/adapters/tls.h"
+
 namespace stagegate::adapters {
 
 struct OutboundMessage {
@@ -28,7 +30,10 @@ struct SendReply {
   std::string response_data;  // the raw responseData/data XML
 };
 
-SendReply send_message(const std::string& url, const OutboundMessage& message, int timeout_seconds = 30);
+// An https:// URL uses `tls` (or the system CA store when absent). A TLS configuration
+// that cannot be loaded is a std::runtime_error; everything after is in the reply.
+SendReply send_message(const std::string& url, const OutboundMessage& message, int timeout_seconds = 30,
+                       const std::optional<ClientTls>& tls = std::nullopt);
 
 std::string make_message_id();
 

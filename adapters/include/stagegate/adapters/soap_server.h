@@ -1,9 +1,11 @@
 #pragma once
-// The bus SyncChannel endpoint (CONTRACT.md section 1): HTTP, SOAP 1.1, GET /?wsdl.
+// The bus SyncChannel endpoint (CONTRACT.md section 1): HTTP or HTTPS, SOAP 1.1, GET /?wsdl.
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "stagegate/adapters/tls.h"
 #include "stagegate/core/message.h"
 
 namespace stagegate::adapters {
@@ -15,6 +17,7 @@ struct ServerConfig {
   std::size_t max_request_bytes = 2 * 1024 * 1024;  // larger bodies are refused MALFORMED
   int max_xml_depth = 64;
   int io_timeout_seconds = 30;
+  std::optional<ServerTls> tls;  // HTTPS when set
 };
 
 class SoapServer {

@@ -1,5 +1,6 @@
 #pragma once
 // One gateway process: SOAP endpoint -> pipeline -> journal -> ZeroMQ dispatcher.
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -16,6 +17,13 @@ struct GatewayConfig {
   std::filesystem::path providers = "var/providers.conf";
   signing::TrustConfig trust;
   bool log_messages = true;
+  // How often the registry, anchors and CRLs are checked for changes; zero: only reload().
+  std::chrono::milliseconds reload_poll{2000};
+};
+
+struct ReloadOutcome {
+  bool applied = false;
+  std::string message;  // what was loaded, or why the running configuration was kept
 };
 
 class Gateway {
@@ -29,6 +37,10 @@ class Gateway {
 
   void start();
   void stop();
+  // Loads the provider registry, trust anchors and CRLs again and switches to them at once;
+  // requests in flight finish with what they started with. On any error nothing changes.
+  // Runs on SIGHUP and when a watched file changes.
+  ReloadOutcome reload();
   int soap_port() const;
   std::string bus_endpoint() const;  // as bound, with the real port
   std::uint64_t journaled() const;

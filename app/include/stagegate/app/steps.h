@@ -5,6 +5,7 @@
 
 #include "stagegate/app/pipeline.h"
 #include "stagegate/bus/journal.h"
+#include "stagegate/core/reloadable.h"
 #include "stagegate/signing/provider_registry.h"
 #include "stagegate/signing/verifier.h"
 
@@ -12,9 +13,9 @@ namespace stagegate::app {
 
 // SENDER_AUTH: unknown senderId, wrong password, or a serviceId the provider may not use.
 // SERVICE_UNKNOWN: a serviceId the gateway does not route.
-std::unique_ptr<Step> authenticate_sender(const signing::ProviderRegistry& registry);
+std::unique_ptr<Step> authenticate_sender(const Reloadable<signing::ProviderRegistry>& registry);
 // MALFORMED / SIGNATURE_INVALID / SIGNER_UNTRUSTED from the verifier.
-std::unique_ptr<Step> verify_signature(const signing::Verifier& verifier);
+std::unique_ptr<Step> verify_signature(const Reloadable<signing::Verifier>& verifier);
 // SIGNER_NOT_AUTHORIZED: the certificate's BIN is not the sending provider's.
 std::unique_ptr<Step> authorize_signer();
 // SCHEMA / DATA_INVALID: normalizes the verified bytes into the message's JSON.

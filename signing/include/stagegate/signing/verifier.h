@@ -11,8 +11,12 @@
 namespace stagegate::signing {
 
 struct TrustConfig {
-  std::vector<std::filesystem::path> anchors;  // PEM files of trusted CA certificates
-  std::vector<std::filesystem::path> crls;     // PEM CRLs
+  // PEM files, or directories of them, of trusted CA certificates: roots and the
+  // intermediates under them. Signers may also send intermediates in X509Data.
+  std::vector<std::filesystem::path> anchors;
+  // PEM CRLs (files or directories; a directory may start empty). Once any CRL is loaded,
+  // every signer's issuer must have one here: an unknown revocation state is refused.
+  std::vector<std::filesystem::path> crls;
 };
 
 // Who signed, read from the verified certificate.

@@ -1,0 +1,91 @@
+// Trust anchors, CRLs and the provider registry change under a running gateway.
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "integration/gateway_fixture.h"
+
+using namespace stagegate;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct ReloadFixture : test::GatewayFixture {
+  // Waits for the file watch (100 ms here) to pick a change up.
+  template <class Predicate>
+  bool eventually(Predicate done) {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      if (done()) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(reload, ReloadFixture)
+
+BOOST_AUTO_TEST_CASE(a_provider_added_to_the_registry_is_accepted_without_restart) {
+  const auto document = sign(test::sample_stage());
+  BOOST_TEST(post(document, "STAGE_NOTIFICATION", "second-password", "", "second-system").status_code == "SENDER_AUTH");
+  std::ofstream(registry_file(), std::ios::app)
+      << signing::ProviderRegistry::format_line(
+             signing::Provider{"second-system", test::sample_provider_bin(), {"STAGE_NOTIFICATION"}}, "second-password")
+      << '\n';
+  BOOST_TEST(eventually([&] {
+    return post(document, "STAGE_NOTIFICATION", "second-password", "", "second-system").status_code == "SCSS001";
+  }));
+}
+
+BOOST_AUTO_TEST_CASE(a_crl_dropped_into_the_crl_directory_revokes_the_signer) {
+  const auto document = sign(test::sample_stage());
+  BOOST_TEST(post(document).status_code == "SCSS001");
+  const auto crl = pki.revoke({signer.certificate}, "revoked");
+  std::filesystem::copy_file(crl, crl_dir() / "ca.crl.pem");
+  const auto outcome = gateway->reload();
+  BOOST_TEST(outcome.applied, outcome.message);
+  const auto reply = post(document);
+  BOOST_TEST(reply.status_code == "SIGNER_UNTRUSTED", reply.status_code << ": " << reply.message);
+  BOOST_TEST(reply.message.find("revoked") != std::string::npos, reply.message);
+}
+
+BOOST_AUTO_TEST_CASE(a_broken_registry_is_refused_and_the_running_one_stays) {
+  std::ofstream(registry_file(), std::ios::trunc) << "this is not a registry line\n";
+  const auto outcome = gateway->reload();
+  BOOST_TEST(!outcome.applied);
+  BOOST_TEST(outcome.message.find("providers.conf") != std::string::npos, outcome.message);
+  BOOST_TEST(post(sign(test::sample_stage())).status_code == "SCSS001");
+}
+
+BOOST_AUTO_TEST_CASE(reloading_under_load_refuses_nothing_in_flight) {
+  const auto document = sign(test::sample_stage());
+  std::atomic<int> accepted{0};
+  std::atomic<int> refused{0};
+  std::atomic<bool> sending{true};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 4; ++c)
+    clients.emplace_back([&, c] {
+      for (int i = 0; i < 40; ++i) {
+        const auto reply = post(document, "STAGE_NOTIFICATION", test::kPassword, "load-" + std::to_string(c) + "-" + std::to_string(i));
+        (reply.status_code == "SCSS001" ? accepted : refused).fetch_add(1);
+      }
+    });
+  int reloads = 0;
+  std::thread reloader([&] {
+    while (sending) {
+      if (gateway->reload().applied) ++reloads;
+      std::this_thread::sleep_for(5ms);
+    }
+  });
+  for (auto& client : clients) client.join();
+  sending = false;
+  reloader.join();
+  BOOST_TEST(accepted == 160);
+  BOOST_TEST(refused == 0);
+  BOOST_TEST(reloads > 5);
+  BOOST_TEST_MESSAGE("160 messages during " << reloads << " reloads");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
