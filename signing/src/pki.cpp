@@ -80,7 +80,7 @@ struct Pki::Impl {
   Cert ca;
 };
 
-Pki Pki::open_or_create(const std::filesystem::path& dir, const std::string& ca_name) {
+Pki Pki::open_or_create(const std::filesystem::path& dir, const std::string& ca_name, std::chrono::hours ca_lifetime) {
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
   impl->ca_file = dir / "ca.pem";
@@ -92,7 +92,7 @@ Pki Pki::open_or_create(const std::filesystem::path& dir, const std::string& ca_
   } else {
     CertificateRequest request;
     request.common_name = ca_name;
-    request.not_after = std::chrono::system_clock::now() + std::chrono::hours(24 * 365 * 10);
+    request.not_after = std::chrono::system_clock::now() + ca_lifetime;
     impl->ca_key = generate_key(CertificateRequest::KeyType::Rsa2048);
     impl->ca = build_certificate(request, impl->ca_key.get(), nullptr, impl->ca_key.get(), true);
     write_private_key(key_file, impl->ca_key.get());
@@ -128,13 +128,14 @@ IssuedFiles Pki::issue_self_signed(const std::filesystem::path& dir, const std::
   return files;
 }
 
-std::filesystem::path Pki::revoke(const std::vector<std::filesystem::path>& certificates, const std::string& crl_file_stem) const {
+std::filesystem::path Pki::revoke(const std::vector<std::filesystem::path>& certificates, const std::string& crl_file_stem,
+                                  std::chrono::hours next_update_in) const {
   Crl crl(X509_CRL_new());
   X509_CRL_set_version(crl.get(), 1);
   X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(impl_->ca.get()));
   const auto now = std::time(nullptr);
   std::unique_ptr<ASN1_TIME, Deleter<ASN1_TIME_free>> last(ASN1_TIME_set(nullptr, now - 60));
-  std::unique_ptr<ASN1_TIME, Deleter<ASN1_TIME_free>> next(ASN1_TIME_set(nullptr, now + 7 * 86400));
+  std::unique_ptr<ASN1_TIME, Deleter<ASN1_TIME_free>> next(ASN1_TIME_set(nullptr, now + std::chrono::duration_cast<std::chrono::seconds>(next_update_in).count()));
   X509_CRL_set1_lastUpdate(crl.get(), last.get());
   X509_CRL_set1_nextUpdate(crl.get(), next.get());
   for (const auto& file : certificates) {

@@ -61,6 +61,17 @@ std::string text_of(xmlNodePtr node) {
 
 Refusal invalid(std::string reason) { return refuse(Code::SignatureInvalid, std::move(reason)); }
 
+// A comment in the signed element that the digest did not cover (c14n without comments)
+// is content nobody signed: a reader that keeps comments, or splits text at them, would
+// see something else than the signer did.
+bool has_unsigned_comment(xmlNodePtr node) {
+  for (; node; node = node->next) {
+    if (node->type == XML_COMMENT_NODE) return true;
+    if (node->type == XML_ELEMENT_NODE && !is_dsig(node, "Signature") && has_unsigned_comment(node->children)) return true;
+  }
+  return false;
+}
+
 void count_signatures(xmlNodePtr node, int& count) {
   for (; node; node = node->next) {
     if (node->type != XML_ELEMENT_NODE) continue;
@@ -112,6 +123,8 @@ Status check_reference(xmlDocPtr doc, xmlNodePtr root, xmlNodePtr reference) {
     return invalid("first transform must be enveloped-signature");
   const auto c14n = attribute(transforms[1], "Algorithm");
   if (!one_of(c14n, kCanonicalizations)) return invalid("transform not allowed: " + c14n);
+  if (!c14n.ends_with("#WithComments") && has_unsigned_comment(root->children))
+    return invalid("a comment inside the signed document is not covered by the signature (canonicalization without comments)");
   const auto digest = attribute(parts[1], "Algorithm");
   if (!one_of(digest, kDigestMethods)) return invalid("digest method not allowed: " + digest);
   return proceed();

@@ -11,7 +11,7 @@
 namespace stagegate::signing {
 
 Result<std::string> sign_enveloped(std::string_view document, const std::filesystem::path& private_key_pem,
-                                   const std::filesystem::path& certificate_pem) {
+                                   const std::filesystem::path& certificate_pem, SignOptions options) {
   ensure_xmlsec();
   DocumentLimits limits;
   limits.max_bytes = 64u << 20;  // our own documents: no need to refuse what the gateway would
@@ -30,9 +30,18 @@ Result<std::string> sign_enveloped(std::string_view document, const std::filesys
   xmlNodePtr signature = xmlSecTmplSignatureCreateNsPref(doc->get(), xmlSecTransformExclC14NId, method, nullptr,
                                                          reinterpret_cast<const xmlChar*>("ds"));
   if (!signature) return refuse(Code::Internal, "cannot build the signature template");
-  xmlAddChild(xmlDocGetRootElement(doc->get()), signature);  // the document now owns it
+  xmlNodePtr root = xmlDocGetRootElement(doc->get());
+  xmlAddChild(root, signature);  // the document now owns it
+  std::string uri;
+  if (options.reference_root_by_id) {
+    xmlAttrPtr id = xmlHasProp(root, reinterpret_cast<const xmlChar*>("Id"));
+    if (!id || !id->children || !id->children->content) return refuse(Code::Malformed, "the root has no Id attribute");
+    const auto* value = id->children->content;
+    xmlAddID(nullptr, doc->get(), value, id);  // so xmlsec resolves the fragment
+    uri = "#" + std::string(reinterpret_cast<const char*>(value));
+  }
   xmlNodePtr reference = xmlSecTmplSignatureAddReference(signature, xmlSecTransformSha256Id, nullptr,
-                                                         reinterpret_cast<const xmlChar*>(""), nullptr);
+                                                         reinterpret_cast<const xmlChar*>(uri.c_str()), nullptr);
   if (!reference || !xmlSecTmplReferenceAddTransform(reference, xmlSecTransformEnvelopedId) ||
       !xmlSecTmplReferenceAddTransform(reference, xmlSecTransformExclC14NId))
     return refuse(Code::Internal, "cannot build the signature reference");

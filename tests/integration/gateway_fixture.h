@@ -71,7 +71,8 @@ struct GatewayFixture {
     config.bus_endpoint = "tcp://127.0.0.1:*";
     config.journal = dir / "journal.db";
     config.providers = dir / "providers.conf";
-    config.trust.anchors = {pki.ca_certificate()};
+    // The committed attack corpus (tests/data) is signed by the committed test CA.
+    config.trust.anchors = {pki.ca_certificate(), std::filesystem::path(STAGEGATE_TEST_DATA) / "pki" / "ca.pem"};
     std::filesystem::create_directories(crl_dir());
     config.trust.crls = {crl_dir()};
     config.log_messages = false;

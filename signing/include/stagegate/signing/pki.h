@@ -28,7 +28,8 @@ struct CertificateRequest {
 class Pki {
  public:
   // Creates (or reuses, when present) <dir>/ca.key and <dir>/ca.pem. Throws on I/O failure.
-  static Pki open_or_create(const std::filesystem::path& dir, const std::string& ca_name = "stagegate dev CA");
+  static Pki open_or_create(const std::filesystem::path& dir, const std::string& ca_name = "stagegate dev CA",
+                            std::chrono::hours ca_lifetime = std::chrono::hours(24 * 365 * 10));
   ~Pki();
   Pki(Pki&&) noexcept;
   Pki& operator=(Pki&&) noexcept;
@@ -40,8 +41,8 @@ class Pki {
   static IssuedFiles issue_self_signed(const std::filesystem::path& dir, const std::string& file_stem,
                                        const CertificateRequest& request);
   // Writes <dir>/<crl_file_stem>.crl.pem, signed by this CA, revoking the given certificates.
-  std::filesystem::path revoke(const std::vector<std::filesystem::path>& certificates,
-                               const std::string& crl_file_stem) const;
+  std::filesystem::path revoke(const std::vector<std::filesystem::path>& certificates, const std::string& crl_file_stem,
+                               std::chrono::hours next_update_in = std::chrono::hours(24 * 7)) const;
 
  private:
   struct Impl;
