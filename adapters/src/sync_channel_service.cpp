@@ -1,6 +1,7 @@
 #include "sync_channel_service.h"
 
 #include <cstring>
+#include <sstream>
 #include <string_view>
 
 #include "business_document.h"
@@ -67,6 +68,20 @@ void SyncChannelService::serve_connection(SOAP_SOCKET socket, const char* peer_h
   if (soap->ctx == nullptr || soap_ssl_accept(soap) == SOAP_OK) serve();
   destroy();
   soap_force_closesock(soap);
+}
+
+std::string SyncChannelService::serve_bytes(std::string_view request) {
+  std::istringstream in{std::string(request)};
+  std::ostringstream out;
+  soap->socket = SOAP_INVALID_SOCKET;
+  soap->is = &in;
+  soap->os = &out;
+  body_bound_.start_connection(soap);
+  serve();
+  destroy();
+  soap->is = nullptr;
+  soap->os = nullptr;
+  return out.str();
 }
 
 int SyncChannelService::SendMessage(sc__SendMessage* request, sc__SendMessageResponse& response) {

@@ -1,6 +1,9 @@
 #pragma once
 // The generated SyncChannel service bound to the pipeline: one instance serves one
 // connection at a time on one worker thread.
+#include <string>
+#include <string_view>
+
 #include "request_body_bound.h"
 #include "soapISyncChannelHttpBindingService.h"
 #include "stagegate/adapters/soap_server.h"
@@ -17,6 +20,11 @@ class SyncChannelService final : public ISyncChannelHttpBindingService {
 
   // Serves the requests of one accepted connection (keep-alive included), then closes it.
   void serve_connection(SOAP_SOCKET socket, const char* peer_host);
+
+  // Serves one request given as bytes (HTTP request or bare envelope) and returns what
+  // would have been written to the socket: the same parser and hooks, without a socket.
+  // For the fuzz target and for replaying captured traffic.
+  std::string serve_bytes(std::string_view request);
 
  private:
   MessageHandler& handler_;
