@@ -2,6 +2,7 @@
 
 #include <openssl/err.h>
 
+#include <csignal>
 #include <stdexcept>
 #include <string>
 
@@ -17,6 +18,10 @@ namespace {
 }
 
 SslContext new_context(const SSL_METHOD* method) {
+  // OpenSSL writes to sockets with write(), not send(MSG_NOSIGNAL): a peer that hangs up
+  // mid-handshake would otherwise kill the whole process with SIGPIPE.
+  static const bool ignoring_sigpipe = [] { return std::signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();
+  (void)ignoring_sigpipe;
   SslContext context(SSL_CTX_new(method));
   if (!context) fail("cannot create a context");
   if (SSL_CTX_set_min_proto_version(context.get(), TLS1_2_VERSION) != 1) fail("cannot require TLS 1.2");

@@ -61,12 +61,10 @@ TrustStore::TrustStore(const TrustConfig& config) : store_(X509_STORE_new()) {
 }
 
 Result<std::shared_ptr<const TrustedSigner>> TrustStore::signer(const std::vector<std::string>& certificates_base64) {
-  std::vector<std::string> ders;
-  for (const auto& text : certificates_base64) {
-    ders.push_back(base64_decode(text));
-    if (ders.back().empty()) return refuse(Code::SignatureInvalid, "X509Certificate is not base64");
-  }
-  const auto fingerprint = sha256(ders.front());
+  if (certificates_base64.empty()) return refuse(Code::SignatureInvalid, "no X509Certificate");
+  // Keyed by the certificate exactly as sent (base64 text): a known signer costs one hash,
+  // no base64 or DER decoding. The same certificate formatted otherwise is just a miss.
+  const auto fingerprint = sha256(certificates_base64.front());
   const auto now = std::time(nullptr);
   {
     std::lock_guard lock(mutex_);
@@ -75,6 +73,11 @@ Result<std::shared_ptr<const TrustedSigner>> TrustStore::signer(const std::vecto
       if (now >= known->not_before && now <= known->not_after) return known;
       validated_.erase(found);
     }
+  }
+  std::vector<std::string> ders;
+  for (const auto& text : certificates_base64) {
+    ders.push_back(base64_decode(text));
+    if (ders.back().empty()) return refuse(Code::SignatureInvalid, "X509Certificate is not base64");
   }
   std::vector<Cert> chain;
   for (const auto& der : ders) {
@@ -89,6 +92,9 @@ Result<std::shared_ptr<const TrustedSigner>> TrustStore::signer(const std::vecto
   auto validated = validate(chain);
   if (!validated) return validated;
   std::lock_guard lock(mutex_);
+  // Providers have a few signers each; a flood of distinct (re-formatted) certificates must
+  // not grow memory without bound, so the cache starts over past a generous size.
+  if (validated_.size() >= 10000) validated_.clear();
   validated_[fingerprint] = validated.value();
   return validated;
 }
