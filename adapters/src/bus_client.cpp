@@ -98,6 +98,11 @@ SendReply send_message(const std::string& url, const OutboundMessage& message, i
     reply.transport_ok = true;
     reply.status_code = error->errorCode;
     reply.message = error->errorMessage;
+  } else if (status == 503) {
+    // gSOAP reads no fault body under an HTTP error status; 503 is only ever OVERLOADED.
+    reply.transport_ok = true;
+    reply.status_code = "OVERLOADED";
+    reply.message = "the gateway is overloaded (HTTP 503); retry later with the same messageId";
   } else {
     reply.transport_ok = status == SOAP_FAULT;
     const char* text = soap_fault_string(proxy.soap);

@@ -79,6 +79,9 @@ int contract_fault(soap* ctx, const Refusal& refusal) {
   else
     soap_sender_fault(ctx, reason.c_str(), nullptr);
   attach_error_info(ctx, refusal.code, refusal.reason);
+  // Backpressure is an HTTP matter too: clients and proxies know 503 and Retry-After.
+  if (refusal.code == Code::Overloaded)
+    if (auto* request = RequestBodyBound::of(ctx)) request->respond_with(ctx, 503, "Retry-After: 5");
   return SOAP_FAULT;
 }
 

@@ -15,6 +15,8 @@ void RequestBodyBound::install(soap* ctx) {
   ctx->frecv = receive;
   original_final_receive_ = ctx->fpreparefinalrecv;
   ctx->fpreparefinalrecv = body_parsed;
+  original_respond_ = ctx->fresponse;
+  ctx->fresponse = respond;
   ctx->user = this;
   recv_timeout_ = ctx->recv_timeout;
   send_timeout_ = ctx->send_timeout;
@@ -25,8 +27,20 @@ RequestBodyBound* RequestBodyBound::of(soap* ctx) { return static_cast<RequestBo
 void RequestBodyBound::start_connection(soap* ctx) {
   limited_ = false;
   exhausted_ = false;
+  status_override_ = 0;
+  ctx->http_extra_header = nullptr;
   ctx->recv_timeout = recv_timeout_;
   ctx->send_timeout = send_timeout_;
+}
+
+void RequestBodyBound::respond_with(soap* ctx, int http_status, const char* extra_header) {
+  status_override_ = http_status;
+  ctx->http_extra_header = extra_header;
+}
+
+int RequestBodyBound::respond(soap* ctx, int status, ULONG64 count) {
+  auto* self = of(ctx);
+  return self->original_respond_(ctx, self->status_override_ ? self->status_override_ : status, count);
 }
 
 int RequestBodyBound::body_parsed(soap* ctx) {

@@ -23,14 +23,21 @@ class RequestBodyBound {
 
   static RequestBodyBound* of(soap* ctx);
 
+  // Answers the current request with this HTTP status (e.g. 503 for OVERLOADED) and one
+  // extra header line, instead of gSOAP's 500 for every fault.
+  void respond_with(soap* ctx, int http_status, const char* extra_header);
+
  private:
   static int parse_header(soap* ctx);
   static size_t receive(soap* ctx, char* buffer, size_t length);
   static int body_parsed(soap* ctx);
+  static int respond(soap* ctx, int status, ULONG64 count);
 
   int (*original_parse_)(soap*) = nullptr;
   size_t (*original_receive_)(soap*, char*, size_t) = nullptr;
   int (*original_final_receive_)(soap*) = nullptr;
+  int (*original_respond_)(soap*, int, ULONG64) = nullptr;
+  int status_override_ = 0;
   bool limited_ = false;
   bool exhausted_ = false;
   ULONG64 remaining_ = 0;

@@ -55,13 +55,20 @@ struct Gateway::Impl {
         registry(signing::ProviderRegistry::load(config.providers)),
         verifier(signing::Verifier::create(config.trust)),
         journal(bus::Journal::open(config.journal)),
-        dispatcher(journal, config.bus_endpoint),
+        dispatcher(journal, config.bus_endpoint, config.delivery),
         server(config.log_messages ? static_cast<MessageHandler&>(logged) : pipeline, config.server) {
     pipeline.add(authenticate_sender(registry))
         .add(verify_signature(verifier))
         .add(authorize_signer())
         .add(normalize_document())
-        .add(append_to_journal(journal, [this] { dispatcher.notify(); }));
+        .add(admit(dispatcher))
+        .add(append_to_journal(journal, nullptr));
+    journal.on_commit([this](std::uint64_t) { dispatcher.notify(); });
+  }
+
+  ~Impl() {
+    server.stop();
+    journal.on_commit(nullptr);
   }
 
   ReloadOutcome reload() {

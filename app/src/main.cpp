@@ -14,7 +14,8 @@ commands:
   serve      [--var DIR] [--listen HOST:PORT] [--bus ENDPOINT] [--journal FILE]
              [--providers FILE] [--ca FILE|DIR]... [--crl FILE|DIR]... [--workers N] [--quiet]
              [--tls-cert CHAIN.pem --tls-key KEY.pem [--tls-client-ca CA.pem [--tls-require-client-cert]]]
-             [--reload-poll SECONDS]
+             [--reload-poll SECONDS] [--max-backlog N] [--min-free-disk-mb N] [--max-failures N]
+             [--keep-payload-days N] [--keep-receipt-days N]
              run the gateway (defaults: var/, 127.0.0.1:8080, tcp://127.0.0.1:5556); the registry,
              anchors and CRLs reload on SIGHUP and when they change (checked every 2 s; 0: SIGHUP only)
   dev-setup  [--var DIR]
@@ -24,8 +25,14 @@ commands:
   send       --sender ID --password P [--url URL] [--service-id ID] [--message-id ID]
              [--tls-ca CA.pem] [--tls-cert CERT.pem [--tls-key KEY.pem]] FILE
              wrap a signed document in the bus envelope, post it, print the reply
-  tail       [--endpoint ENDPOINT] [--topic T]... [--count N] [--idle-timeout MS]
-             print delivered messages as JSON lines
+  tail       [--endpoint ENDPOINT] [--topic T]... [--count N] [--idle-timeout MS] [--quiet]
+             [--name NAME [--store FILE.db] [--window N]]
+             print delivered messages as JSON lines; with --name a durable consumer that resumes
+             after what it acknowledged, with --store keeping each message in SQLite first
+  dlq        list | show ID | replay ID | drop ID  [--var DIR | --journal FILE]
+             messages a consumer refused or failed on too often
+  consumers  list | forget NAME  [--var DIR | --journal FILE]
+             named consumers, their positions and how far behind they are
   verify     --ca FILE|DIR [--ca FILE|DIR]... [--crl FILE|DIR]... FILE
              verify FILE's enveloped signature: exit 0 verified, 1 refused, 2 usage or I/O
 )";
@@ -45,6 +52,8 @@ int main(int argc, char** argv) {
     if (command == "send") return stagegate::cli::send(argc, argv);
     if (command == "tail") return stagegate::cli::tail(argc, argv);
     if (command == "verify") return stagegate::cli::verify(argc, argv);
+    if (command == "dlq") return stagegate::cli::dlq(argc, argv);
+    if (command == "consumers") return stagegate::cli::consumers(argc, argv);
     std::cerr << "stagegate: unknown command " << command << "\n\n" << kUsage;
     return 2;
   } catch (const stagegate::cli::UsageError& error) {

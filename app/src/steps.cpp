@@ -90,6 +90,16 @@ class NormalizeDocument final : public Step {
   }
 };
 
+class Admit final : public Step {
+ public:
+  explicit Admit(const bus::Dispatcher& dispatcher) : dispatcher_(dispatcher) {}
+  std::string_view name() const override { return "admit"; }
+  Status process(Exchange&) override { return dispatcher_.admission(); }
+
+ private:
+  const bus::Dispatcher& dispatcher_;
+};
+
 class AppendToJournal final : public Step {
  public:
   AppendToJournal(bus::Journal& journal, std::function<void()> on_appended)
@@ -123,6 +133,7 @@ std::unique_ptr<Step> authenticate_sender(const Reloadable<signing::ProviderRegi
 std::unique_ptr<Step> verify_signature(const Reloadable<signing::Verifier>& verifier) {
   return std::make_unique<VerifySignature>(verifier);
 }
+std::unique_ptr<Step> admit(const bus::Dispatcher& dispatcher) { return std::make_unique<Admit>(dispatcher); }
 std::unique_ptr<Step> authorize_signer() { return std::make_unique<AuthorizeSigner>(); }
 std::unique_ptr<Step> normalize_document() { return std::make_unique<NormalizeDocument>(); }
 std::unique_ptr<Step> append_to_journal(bus::Journal& journal, std::function<void()> on_appended) {

@@ -1,64 +1,163 @@
 #include "stagegate/bus/journal.h"
 
+#include <condition_variable>
+#include <deque>
+#include <future>
 #include <mutex>
+#include <thread>
 
+#include "schema.h"
 #include "sqlite.h"
 #include "stagegate/core/clock.h"
 
 namespace stagegate::bus {
+namespace {
+
+struct PendingAppend {
+  const JournalInput* input;
+  std::promise<Result<Receipt>> done;
+};
+
+std::string topic_filter(const std::vector<std::string>& topics) {
+  // Topics are gateway-chosen names ([a-z.-]); quoting keeps any other text inert anyway.
+  std::string sql;
+  for (const auto& topic : topics) {
+    std::string quoted = "'";
+    for (const char c : topic) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+    sql += (sql.empty() ? "" : ",") + quoted + "'";
+  }
+  return sql;
+}
+
+}  // namespace
 
 struct Journal::Impl {
-  sqlite::Database db;
-  mutable std::mutex mutex;
+  std::filesystem::path file;
+  JournalOptions options;
+  // The writer connection belongs to the committer thread alone.
+  sqlite::Database writer;
   sqlite::Statement find_existing;
   sqlite::Statement insert;
-  mutable sqlite::Statement read_after;
-  mutable sqlite::Statement last;
-  mutable sqlite::Statement count;
+  // Readers share one connection under a mutex (WAL: they never wait for the writer).
+  sqlite::Database reader;
+  mutable std::mutex read_mutex;
+  mutable sqlite::Statement read_one;
+  mutable sqlite::Statement count_all;
 
-  explicit Impl(sqlite::Database opened)
-      : db(std::move(opened)),
-        find_existing(db.get(), "SELECT sequence, received_at FROM journal WHERE sender_id = ?1 AND message_id = ?2"),
-        insert(db.get(),
+  std::atomic<std::uint64_t> last_committed{0};
+  std::mutex queue_mutex;
+  std::condition_variable queue_ready;
+  std::deque<PendingAppend*> queue;
+  bool stopping = false;
+  std::function<void(std::uint64_t)> committed_callback;
+  std::thread committer;
+
+  Impl(const std::filesystem::path& f, JournalOptions o)
+      : file(f),
+        options(o),
+        writer(open_journal_database(f)),
+        find_existing(writer.get(), "SELECT sequence, received_at FROM journal WHERE sender_id = ?1 AND message_id = ?2"),
+        insert(writer.get(),
                "INSERT INTO journal(received_at, sender_id, message_id, service_id, topic, payload, document) "
                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
-        read_after(db.get(),
-                   "SELECT sequence, received_at, sender_id, message_id, service_id, topic, payload FROM journal "
-                   "WHERE sequence > ?1 ORDER BY sequence LIMIT ?2"),
-        last(db.get(), "SELECT COALESCE(MAX(sequence), 0) FROM journal"),
-        count(db.get(), "SELECT COUNT(*) FROM journal") {}
+        reader(open_journal_database(f)),
+        read_one(reader.get(),
+                 "SELECT sequence, received_at, sender_id, message_id, service_id, topic, payload FROM journal "
+                 "WHERE sequence = ?1"),
+        count_all(reader.get(), "SELECT COUNT(*) FROM journal") {
+    sqlite::Statement last(writer.get(), "SELECT COALESCE(MAX(sequence), 0) FROM journal");
+    if (last.step() == SQLITE_ROW) last_committed = static_cast<std::uint64_t>(last.column_int(0));
+    committer = std::thread([this] { run(); });
+  }
 
-  Result<Receipt> fail(const char* what) {
-    std::string error = std::string(what) + ": " + sqlite3_errmsg(db.get());
+  ~Impl() {
+    {
+      std::lock_guard lock(queue_mutex);
+      stopping = true;
+    }
+    queue_ready.notify_all();
+    committer.join();
+  }
+
+  void run() {
+    for (;;) {
+      std::vector<PendingAppend*> batch;
+      {
+        std::unique_lock lock(queue_mutex);
+        queue_ready.wait(lock, [this] { return stopping || !queue.empty(); });
+        if (queue.empty()) return;  // stopping, nothing left
+        while (!queue.empty() && batch.size() < options.max_batch) {
+          batch.push_back(queue.front());
+          queue.pop_front();
+        }
+      }
+      commit(batch);
+    }
+  }
+
+  void fail_all(std::vector<PendingAppend*>& batch, std::vector<Result<Receipt>>& results, const std::string& what) {
     std::string ignored;
-    sqlite::exec(db.get(), "ROLLBACK", ignored);
-    return refuse(Code::Internal, "journal " + error);
+    sqlite::exec(writer.get(), "ROLLBACK", ignored);
+    const auto refusal = refuse(Code::Internal, "journal " + what + ": " + sqlite3_errmsg(writer.get()));
+    for (std::size_t i = 0; i < batch.size(); ++i) results[i] = refusal;
+  }
+
+  void commit(std::vector<PendingAppend*>& batch) {
+    std::vector<Result<Receipt>> results(batch.size(), refuse(Code::Internal, "journal: not committed"));
+    std::string error;
+    std::uint64_t last = last_committed.load();
+    if (!sqlite::exec(writer.get(), "BEGIN IMMEDIATE", error)) {
+      fail_all(batch, results, "begin");
+    } else {
+      bool ok = true;
+      const auto received_at = now_utc();
+      for (std::size_t i = 0; ok && i < batch.size(); ++i) {
+        const auto& input = *batch[i]->input;
+        // A repeat, earlier in this batch or from any time before, gets the first receipt.
+        // Looked up before inserting: a refused insert would still use up a sequence number.
+        find_existing.reset();
+        find_existing.bind(1, input.sender_id);
+        find_existing.bind(2, input.message_id);
+        const int found = find_existing.step();
+        if (found == SQLITE_ROW)
+          results[i] = Receipt{static_cast<std::uint64_t>(find_existing.column_int(0)), find_existing.column_text(1), true};
+        find_existing.reset();
+        if (found == SQLITE_ROW) continue;
+        if (found != SQLITE_DONE) {
+          ok = false;
+          fail_all(batch, results, "lookup");
+          break;
+        }
+        insert.reset();
+        insert.bind(1, received_at);
+        insert.bind(2, input.sender_id);
+        insert.bind(3, input.message_id);
+        insert.bind(4, input.service_id);
+        insert.bind(5, input.topic);
+        insert.bind(6, input.payload);
+        insert.bind(7, input.document);
+        const int inserted = insert.step();
+        insert.reset();
+        if (inserted != SQLITE_DONE) {
+          ok = false;
+          fail_all(batch, results, "insert");
+          break;
+        }
+        const auto sequence = static_cast<std::uint64_t>(sqlite3_last_insert_rowid(writer.get()));
+        results[i] = Receipt{sequence, received_at, false};
+        last = std::max(last, sequence);
+      }
+      if (ok && !sqlite::exec(writer.get(), "COMMIT", error)) fail_all(batch, results, "commit");
+      else if (ok) last_committed = last;
+    }
+    if (committed_callback) committed_callback(last_committed.load());
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(results[i]));
   }
 };
 
-static sqlite::Database open_schema(const std::filesystem::path& file) {
-  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
-  auto db = sqlite::open(file.string());
-  // WAL keeps readers (the dispatcher) off the writers' path; FULL syncs the WAL on every
-  // commit, which is what makes an SCSS001 reply a promise.
-  sqlite::exec_or_throw(db.get(), "PRAGMA journal_mode=WAL");
-  sqlite::exec_or_throw(db.get(), "PRAGMA synchronous=FULL");
-  sqlite::exec_or_throw(db.get(),
-                        "CREATE TABLE IF NOT EXISTS journal ("
-                        " sequence INTEGER PRIMARY KEY AUTOINCREMENT,"
-                        " received_at TEXT NOT NULL,"
-                        " sender_id TEXT NOT NULL,"
-                        " message_id TEXT NOT NULL,"
-                        " service_id TEXT NOT NULL,"
-                        " topic TEXT NOT NULL,"
-                        " payload TEXT NOT NULL,"
-                        " document TEXT NOT NULL,"
-                        " UNIQUE(sender_id, message_id))");
-  sqlite::exec_or_throw(db.get(), "PRAGMA user_version=1");
-  return db;
+Journal Journal::open(const std::filesystem::path& file, JournalOptions options) {
+  return Journal(std::make_unique<Impl>(file, options));
 }
-
-Journal Journal::open(const std::filesystem::path& file) { return Journal(std::make_unique<Impl>(open_schema(file))); }
 
 Journal::Journal(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Journal::~Journal() = default;
@@ -66,74 +165,64 @@ Journal::Journal(Journal&&) noexcept = default;
 Journal& Journal::operator=(Journal&&) noexcept = default;
 
 Result<Receipt> Journal::append(const JournalInput& input) {
-  std::lock_guard lock(impl_->mutex);
-  std::string error;
-  if (!sqlite::exec(impl_->db.get(), "BEGIN IMMEDIATE", error)) return refuse(Code::Internal, "journal begin: " + error);
-
-  auto& find = impl_->find_existing;
-  find.reset();
-  find.bind(1, input.sender_id);
-  find.bind(2, input.message_id);
-  const int found = find.step();
-  if (found == SQLITE_ROW) {
-    Receipt first{static_cast<std::uint64_t>(find.column_int(0)), find.column_text(1), true};
-    find.reset();
-    sqlite::exec(impl_->db.get(), "ROLLBACK", error);
-    return first;
+  PendingAppend pending{&input, {}};
+  auto done = pending.done.get_future();
+  {
+    std::lock_guard lock(impl_->queue_mutex);
+    impl_->queue.push_back(&pending);
   }
-  find.reset();
-  if (found != SQLITE_DONE) return impl_->fail("lookup");
-
-  Receipt receipt{0, now_utc(), false};
-  auto& insert = impl_->insert;
-  insert.reset();
-  insert.bind(1, receipt.received_at);
-  insert.bind(2, input.sender_id);
-  insert.bind(3, input.message_id);
-  insert.bind(4, input.service_id);
-  insert.bind(5, input.topic);
-  insert.bind(6, input.payload);
-  insert.bind(7, input.document);
-  const int inserted = insert.step();
-  insert.reset();
-  if (inserted != SQLITE_DONE) return impl_->fail("insert");
-  receipt.sequence = static_cast<std::uint64_t>(sqlite3_last_insert_rowid(impl_->db.get()));
-  if (!sqlite::exec(impl_->db.get(), "COMMIT", error)) return impl_->fail("commit");
-  return receipt;
+  impl_->queue_ready.notify_one();
+  return done.get();
 }
 
-std::vector<JournalEntry> Journal::read_after(std::uint64_t sequence, std::size_t limit) const {
-  std::lock_guard lock(impl_->mutex);
-  auto& read = impl_->read_after;
-  read.reset();
+void Journal::on_commit(std::function<void(std::uint64_t)> callback) {
+  std::lock_guard lock(impl_->queue_mutex);
+  impl_->committed_callback = std::move(callback);
+}
+
+std::vector<JournalEntry> Journal::read_after(std::uint64_t sequence, std::size_t limit,
+                                              const std::vector<std::string>& topics) const {
+  std::string sql =
+      "SELECT sequence, received_at, sender_id, message_id, service_id, topic, payload FROM journal WHERE sequence > ?1"
+      " AND payload != ''";  // emptied by retention
+  if (!topics.empty()) sql += " AND topic IN (" + topic_filter(topics) + ")";
+  sql += " ORDER BY sequence LIMIT ?2";
+  std::lock_guard lock(impl_->read_mutex);
+  sqlite::Statement read(impl_->reader.get(), sql.c_str());
   read.bind(1, static_cast<std::int64_t>(sequence));
   read.bind(2, static_cast<std::int64_t>(limit));
   std::vector<JournalEntry> entries;
-  while (read.step() == SQLITE_ROW) {
+  while (read.step() == SQLITE_ROW)
     entries.push_back(JournalEntry{static_cast<std::uint64_t>(read.column_int(0)), read.column_text(1),
-                                   read.column_text(2), read.column_text(3), read.column_text(4),
-                                   read.column_text(5), read.column_text(6)});
-  }
-  read.reset();
+                                   read.column_text(2), read.column_text(3), read.column_text(4), read.column_text(5),
+                                   read.column_text(6)});
   return entries;
 }
 
-std::uint64_t Journal::last_sequence() const {
-  std::lock_guard lock(impl_->mutex);
-  auto& last = impl_->last;
-  last.reset();
-  const auto value = last.step() == SQLITE_ROW ? static_cast<std::uint64_t>(last.column_int(0)) : 0;
-  last.reset();
-  return value;
+std::optional<JournalEntry> Journal::read(std::uint64_t sequence) const {
+  std::lock_guard lock(impl_->read_mutex);
+  auto& read = impl_->read_one;
+  read.reset();
+  read.bind(1, static_cast<std::int64_t>(sequence));
+  std::optional<JournalEntry> entry;
+  if (read.step() == SQLITE_ROW)
+    entry = JournalEntry{static_cast<std::uint64_t>(read.column_int(0)), read.column_text(1), read.column_text(2),
+                         read.column_text(3), read.column_text(4), read.column_text(5), read.column_text(6)};
+  read.reset();
+  return entry;
 }
 
+std::uint64_t Journal::last_sequence() const { return impl_->last_committed.load(); }
+
 std::uint64_t Journal::count() const {
-  std::lock_guard lock(impl_->mutex);
-  auto& count = impl_->count;
+  std::lock_guard lock(impl_->read_mutex);
+  auto& count = impl_->count_all;
   count.reset();
   const auto value = count.step() == SQLITE_ROW ? static_cast<std::uint64_t>(count.column_int(0)) : 0;
   count.reset();
   return value;
 }
+
+const std::filesystem::path& Journal::file() const { return impl_->file; }
 
 }  // namespace stagegate::bus

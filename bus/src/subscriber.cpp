@@ -6,73 +6,154 @@
 #include <zmq_addon.hpp>
 
 namespace stagegate::bus {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+constexpr auto kPingEvery = std::chrono::milliseconds(1000);
+// No answer for this long: the gateway restarted or the link broke; say HELLO again.
+constexpr auto kSilenceLimit = std::chrono::milliseconds(3000);
+
+std::optional<std::uint64_t> parse_number(std::string_view text) {
+  std::uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::string join(const std::vector<std::string>& topics) {
+  std::string text;
+  for (const auto& topic : topics) text += (text.empty() ? "" : ",") + topic;
+  return text;
+}
+
+}  // namespace
 
 struct Subscriber::Impl {
+  SubscriberConfig config;
   zmq::context_t context{1};
-  zmq::socket_t socket{context, zmq::socket_type::sub};
+  zmq::socket_t socket{context, zmq::socket_type::dealer};
   bool welcomed = false;
+  bool rewinding = false;             // after refuse(): drop MSGs until REWIND
+  std::uint64_t delivered = 0;        // last sequence handed to the application
+  SteadyClock::time_point last_heard = SteadyClock::now();
+  SteadyClock::time_point last_sent = SteadyClock::now();
 
-  // A parsed message, a welcome, or nothing; never throws for "would block".
-  enum class Got { Nothing, Welcome, Message };
-  Got read_one(std::chrono::milliseconds timeout, BusMessage& out) {
-    zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, timeout) == 0) return Got::Nothing;
-    std::vector<zmq::message_t> frames;
-    if (!zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait)) return Got::Nothing;
-    if (frames.size() == 1 && frames[0].to_string_view() == kWelcomeTopic) {
-      welcomed = true;
-      return Got::Welcome;
+  explicit Impl(SubscriberConfig c) : config(std::move(c)), delivered(config.processed) {
+    socket.set(zmq::sockopt::linger, 0);
+    socket.set(zmq::sockopt::rcvhwm, 0);
+    try {
+      socket.connect(config.endpoint);
+    } catch (const zmq::error_t& error) {
+      throw std::runtime_error("cannot connect to " + config.endpoint + ": " + error.what());
     }
-    if (frames.size() != 3) return Got::Nothing;
-    const auto sequence = frames[1].to_string_view();
-    std::uint64_t parsed = 0;
-    const auto [end, error] = std::from_chars(sequence.data(), sequence.data() + sequence.size(), parsed);
-    if (error != std::errc{} || end != sequence.data() + sequence.size()) return Got::Nothing;
-    out = BusMessage{frames[0].to_string(), parsed, frames[2].to_string()};
-    return Got::Message;
+    hello();
+  }
+
+  void send(std::initializer_list<std::string_view> frames) {
+    std::vector<zmq::const_buffer> parts;
+    for (const auto frame : frames) parts.push_back(zmq::buffer(frame));
+    zmq::send_multipart(socket, parts, zmq::send_flags::dontwait);
+    last_sent = SteadyClock::now();
+  }
+
+  void hello() {
+    welcomed = false;
+    rewinding = false;
+    const auto window = std::to_string(config.window);
+    // Observers resume after what they already printed; durable consumers after what they stored.
+    const auto processed = std::to_string(delivered);
+    send({frame::kHello, config.name, join(config.topics), window, processed});
+    last_heard = SteadyClock::now();
+  }
+
+  void keep_alive() {
+    const auto now = SteadyClock::now();
+    if (now - last_heard > kSilenceLimit) {
+      hello();
+    } else if (now - last_sent > kPingEvery) {
+      send({frame::kPing});
+    }
+  }
+
+  // A message for the application, or nothing (control frames are handled here).
+  std::optional<BusMessage> read_one(std::chrono::milliseconds timeout) {
+    zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, std::min(timeout, std::chrono::milliseconds(250))) == 0) {
+      keep_alive();
+      return std::nullopt;
+    }
+    std::vector<zmq::message_t> frames;
+    if (!zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait) || frames.empty())
+      return std::nullopt;
+    last_heard = SteadyClock::now();
+    const auto command = frames[0].to_string_view();
+    if (command == frame::kWho) {
+      hello();
+    } else if (command == frame::kWelcome) {
+      welcomed = true;
+      if (!config.name.empty() || delivered == 0)
+        delivered = std::max(delivered, parse_number(frames.size() > 1 ? frames[1].to_string_view() : "").value_or(0));
+    } else if (command == frame::kRewind && frames.size() == 2) {
+      rewinding = false;
+      delivered = parse_number(frames[1].to_string_view()).value_or(delivered);
+    } else if (command == frame::kMessage && frames.size() == 5) {
+      const auto sequence = parse_number(frames[1].to_string_view());
+      if (!sequence) return std::nullopt;
+      const bool replay = frames[4].to_string_view() == frame::kReplay;
+      if (!replay && (rewinding || *sequence <= delivered)) return std::nullopt;  // seen already, or void
+      BusMessage message{frames[2].to_string(), *sequence, frames[3].to_string(), replay};
+      if (!replay) delivered = *sequence;
+      if (config.name.empty()) acknowledge(message);
+      return message;
+    }
+    keep_alive();
+    return std::nullopt;
+  }
+
+  void acknowledge(const BusMessage& message) {
+    const auto sequence = std::to_string(message.sequence);
+    send({message.replay ? frame::kReplayAck : frame::kAck, sequence});
   }
 };
 
+Subscriber::Subscriber(SubscriberConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+
 Subscriber::Subscriber(const std::string& endpoint, std::vector<std::string> topics)
-    : impl_(std::make_unique<Impl>()) {
-  impl_->socket.set(zmq::sockopt::linger, 0);
-  impl_->socket.set(zmq::sockopt::rcvhwm, 100000);
-  impl_->socket.set(zmq::sockopt::subscribe, std::string(kWelcomeTopic));
-  if (topics.empty()) topics.push_back("");
-  // Topic frames are matched by prefix; "stage" must not also match a future "stage-x" topic
-  // a consumer did not ask for, so consumers name topics exactly and the gateway keeps them prefix-free.
-  for (const auto& topic : topics) impl_->socket.set(zmq::sockopt::subscribe, topic);
-  try {
-    impl_->socket.connect(endpoint);
-  } catch (const zmq::error_t& error) {
-    throw std::runtime_error("cannot connect to " + endpoint + ": " + error.what());
-  }
-}
+    : Subscriber(SubscriberConfig{endpoint, "", std::move(topics), 256, 0}) {}
 
 Subscriber::~Subscriber() = default;
 Subscriber::Subscriber(Subscriber&&) noexcept = default;
 Subscriber& Subscriber::operator=(Subscriber&&) noexcept = default;
 
 bool Subscriber::wait_ready(std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  BusMessage ignored;
+  const auto deadline = SteadyClock::now() + timeout;
   while (!impl_->welcomed) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
     if (left.count() <= 0) return false;
-    impl_->read_one(left, ignored);
+    impl_->read_one(left);
   }
   return true;
 }
 
 std::optional<BusMessage> Subscriber::receive(std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto deadline = SteadyClock::now() + timeout;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    BusMessage message;
-    const auto got = impl_->read_one(std::max(left, std::chrono::milliseconds(0)), message);
-    if (got == Impl::Got::Message) return message;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+    if (auto message = impl_->read_one(std::max(left, std::chrono::milliseconds(0)))) return message;
     if (left.count() <= 0) return std::nullopt;
   }
+}
+
+void Subscriber::acknowledge(const BusMessage& message) {
+  if (!impl_->config.name.empty()) impl_->acknowledge(message);
+}
+
+void Subscriber::refuse(const BusMessage& message, const std::string& reason) {
+  if (impl_->config.name.empty()) return;
+  if (message.replay) return;  // stays queued for replay; the operator sees it again in `dlq`
+  const auto sequence = std::to_string(message.sequence);
+  impl_->send({frame::kNack, sequence, reason});
+  impl_->rewinding = true;
 }
 
 }  // namespace stagegate::bus

@@ -8,5 +8,7 @@ int send(int argc, char** argv);
 int tail(int argc, char** argv);
 int verify(int argc, char** argv);
 int dev_setup(int argc, char** argv);
+int dlq(int argc, char** argv);
+int consumers(int argc, char** argv);
 
 }  // namespace stagegate::cli

@@ -24,7 +24,8 @@ std::pair<std::string, int> parse_listen(const std::string& listen) {
 int serve(int argc, char** argv) {
   const Arguments args(argc, argv, 2, {"quiet", "tls-require-client-cert"});
   args.allow_only({"var", "listen", "bus", "journal", "providers", "ca", "crl", "workers", "quiet", "reload-poll",
-                   "tls-cert", "tls-key", "tls-client-ca", "tls-require-client-cert"});
+                   "tls-cert", "tls-key", "tls-client-ca", "tls-require-client-cert",
+                   "max-backlog", "min-free-disk-mb", "max-failures", "keep-payload-days", "keep-receipt-days"});
   const Defaults defaults(args.get_or("var", "var"));
 
   app::GatewayConfig config;
@@ -37,6 +38,13 @@ int serve(int argc, char** argv) {
   if (config.trust.anchors.empty()) config.trust.anchors.push_back(defaults.ca_certificate());
   for (const auto& crl : args.all("crl")) config.trust.crls.emplace_back(crl);
   config.log_messages = !args.has("quiet");
+  auto& delivery = config.delivery;
+  delivery.max_backlog = std::stoull(args.get_or("max-backlog", std::to_string(delivery.max_backlog)));
+  delivery.min_free_disk_bytes =
+      std::stoull(args.get_or("min-free-disk-mb", std::to_string(delivery.min_free_disk_bytes >> 20))) << 20;
+  delivery.max_failures = std::stoi(args.get_or("max-failures", std::to_string(delivery.max_failures)));
+  delivery.keep_payloads = std::chrono::hours(24 * std::stol(args.get_or("keep-payload-days", "30")));
+  delivery.keep_receipts = std::chrono::hours(24 * std::stol(args.get_or("keep-receipt-days", "90")));
   if (args.has("tls-cert")) {
     config.server.tls = adapters::ServerTls{args.required("tls-cert"), args.required("tls-key"),
                                             args.get_or("tls-client-ca", ""), args.has("tls-require-client-cert")};

@@ -1,24 +1,43 @@
 #include <chrono>
+#include <csignal>
 #include <iostream>
+#include <optional>
 
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "stagegate/bus/message_archive.h"
 #include "stagegate/bus/subscriber.h"
 
 namespace stagegate::cli {
 
+// Without --name: an observer printing from now on. With --name: a durable consumer the
+// gateway remembers, resuming after what it acknowledged; with --store it also keeps every
+// message in a SQLite file and acknowledges only once a message is stored there.
 int tail(int argc, char** argv) {
-  const Arguments args(argc, argv, 2);
-  args.allow_only({"endpoint", "topic", "count", "idle-timeout"});
+  const Arguments args(argc, argv, 2, {"quiet"});
+  args.allow_only({"endpoint", "topic", "count", "idle-timeout", "name", "store", "window", "quiet"});
   const auto endpoint = args.get_or("endpoint", "tcp://127.0.0.1:5556");
   const long count = std::stol(args.get_or("count", "0"));  // 0: until interrupted
   const auto idle_timeout = std::chrono::milliseconds(std::stol(args.get_or("idle-timeout", "0")));
+  const bool quiet = args.has("quiet");
 
-  bus::Subscriber subscriber(endpoint, args.all("topic"));
+  std::optional<bus::MessageArchive> archive;
+  if (args.has("store")) {
+    if (!args.has("name")) throw UsageError("--store needs --name (the consumer the gateway remembers)");
+    archive = bus::MessageArchive::open(args.required("store"));
+  }
+  bus::SubscriberConfig config;
+  config.endpoint = endpoint;
+  config.name = args.get_or("name", "");
+  config.topics = args.all("topic");
+  config.window = std::stoul(args.get_or("window", "64"));
+  config.processed = archive ? archive->last_sequence() : 0;
+  bus::Subscriber subscriber(config);
   if (!subscriber.wait_ready(std::chrono::seconds(10)))
     std::cerr << "stagegate tail: no welcome from " << endpoint << " yet; still waiting\n";
   else
-    std::cerr << "stagegate tail: subscribed to " << endpoint << '\n';
+    std::cerr << "stagegate tail: connected to " << endpoint
+              << (config.name.empty() ? std::string(" as an observer") : " as consumer " + config.name) << '\n';
 
   long received = 0;
   auto last_message = std::chrono::steady_clock::now();
@@ -29,9 +48,15 @@ int tail(int argc, char** argv) {
       continue;
     }
     last_message = std::chrono::steady_clock::now();
+    if (archive && !archive->store(*message)) {
+      subscriber.refuse(*message, "consumer store refused the write");
+      continue;
+    }
     // The payload is already JSON; the envelope adds the delivery facts around it.
-    std::cout << "{\"sequence\":" << message->sequence << ",\"topic\":\"" << message->topic
-              << "\",\"message\":" << message->payload << "}" << std::endl;
+    if (!quiet)
+      std::cout << "{\"sequence\":" << message->sequence << ",\"topic\":\"" << message->topic
+                << "\",\"message\":" << message->payload << "}" << std::endl;
+    subscriber.acknowledge(*message);
     ++received;
   }
   return 0;

@@ -91,6 +91,26 @@ BOOST_AUTO_TEST_CASE(refusal_becomes_a_fault_with_contract_error_info) {
   BOOST_TEST(reply.http_status == 500);
 }
 
+BOOST_AUTO_TEST_CASE(overloaded_is_http_503_with_retry_after) {
+  handler.refusal = Refusal{Code::Overloaded, "delivery backlog has reached the limit"};
+  const std::string envelope =
+      "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>"
+      "<typ:SendMessage xmlns:typ=\"http://bip.bee.kz/SyncChannel/v10/Types\"><request>"
+      "<requestInfo><messageId>m-9</messageId><serviceId>STAGE_NOTIFICATION</serviceId>"
+      "<messageDate>2026-11-22T10:00:00Z</messageDate><sender><senderId>akimat</senderId>"
+      "<password>p</password></sender></requestInfo><requestData><data><d xmlns=\"urn:x\">ok</d></data>"
+      "</requestData></request></typ:SendMessage></soap:Body></soap:Envelope>";
+  const auto response = test::http_request(server.port(), "POST", "/", envelope);
+  BOOST_TEST(response.status == 503);
+  BOOST_TEST(response.headers.find("Retry-After: 5") != std::string::npos, response.headers);
+  BOOST_TEST(response.body.find("<errorCode>OVERLOADED</errorCode>") != std::string::npos, response.body);
+  const auto reply = adapters::send_message(url(), outbound(kDocument), 5);
+  BOOST_TEST(reply.transport_ok);
+  BOOST_TEST(reply.status_code == "OVERLOADED");
+  handler.refusal.reset();
+  BOOST_TEST(adapters::send_message(url(), outbound(kDocument), 5).status_code == "SCSS001");
+}
+
 BOOST_AUTO_TEST_CASE(wsdl_is_served_on_get) {
   const auto response = test::http_request(server.port(), "GET", "/?wsdl");
   BOOST_TEST(response.status == 200);

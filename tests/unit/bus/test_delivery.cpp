@@ -1,19 +1,52 @@
 #include <boost/test/unit_test.hpp>
 
+#include "stagegate/bus/delivery_state.h"
 #include "stagegate/bus/dispatcher.h"
 #include "stagegate/bus/journal.h"
 #include "stagegate/bus/subscriber.h"
 #include "support/temp_dir.h"
+
+#include <thread>
 
 using namespace stagegate;
 using namespace std::chrono_literals;
 
 namespace {
 
+bus::DeliveryOptions quick_failures() {
+  bus::DeliveryOptions options;
+  options.max_failures = 3;
+  options.session_timeout = 2s;
+  return options;
+}
+
 struct DeliveryFixture {
   test::TempDir dir;
   bus::Journal journal = bus::Journal::open(dir / "journal.db");
-  bus::Dispatcher dispatcher{journal, "tcp://127.0.0.1:*"};
+  std::unique_ptr<bus::Dispatcher> owned = std::make_unique<bus::Dispatcher>(journal, "tcp://127.0.0.1:*", quick_failures());
+  bus::Dispatcher& dispatcher = *owned;
+
+  bus::SubscriberConfig named(const std::string& name, std::size_t window = 64) const {
+    return bus::SubscriberConfig{dispatcher.endpoint(), name, {}, window, 0};
+  }
+
+  // Receives up to `count` messages, acknowledging each; returns their sequences.
+  static std::vector<std::uint64_t> take(bus::Subscriber& subscriber, std::size_t count, bool acknowledge = true) {
+    std::vector<std::uint64_t> sequences;
+    while (sequences.size() < count) {
+      const auto message = subscriber.receive(5s);
+      if (!message) break;
+      sequences.push_back(message->sequence);
+      if (acknowledge) subscriber.acknowledge(*message);
+    }
+    return sequences;
+  }
+
+  static std::vector<std::uint64_t> range(std::uint64_t from, std::uint64_t to) {
+    std::vector<std::uint64_t> values;
+    for (auto value = from; value <= to; ++value) values.push_back(value);
+    return values;
+  }
 
   void append(const std::string& id, const std::string& topic) {
     BOOST_REQUIRE(journal.append(bus::JournalInput{"akimat", id, "S", topic, "{\"id\":\"" + id + "\"}", "<d/>"}).ok());
@@ -41,7 +74,7 @@ BOOST_AUTO_TEST_CASE(subscriber_receives_every_message_in_journal_order) {
     BOOST_TEST(message->topic == "stage");
     BOOST_TEST(message->payload == "{\"id\":\"m" + std::to_string(expected) + "\"}");
   }
-  BOOST_TEST(dispatcher.published_sequence() == 100u);
+  BOOST_TEST(dispatcher.stats().last_sequence == 100u);
   BOOST_TEST(!subscriber.receive(100ms).has_value());
 }
 
@@ -64,7 +97,7 @@ BOOST_AUTO_TEST_CASE(nothing_arriving_is_not_an_error) {
   BOOST_TEST(!subscriber.receive(50ms).has_value());
 }
 
-BOOST_AUTO_TEST_CASE(a_dispatcher_started_later_publishes_only_new_entries) {
+BOOST_AUTO_TEST_CASE(an_observer_starts_at_the_end_of_the_journal) {
   append("old", "stage");
   bus::Dispatcher second(journal, "tcp://127.0.0.1:*");
   bus::Subscriber subscriber(second.endpoint());
@@ -78,6 +111,114 @@ BOOST_AUTO_TEST_CASE(a_dispatcher_started_later_publishes_only_new_entries) {
 
 BOOST_AUTO_TEST_CASE(binding_a_taken_endpoint_throws) {
   BOOST_CHECK_THROW(bus::Dispatcher(journal, dispatcher.endpoint()), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(a_named_consumer_gets_the_history_and_resumes_after_its_acknowledged_position) {
+  for (int i = 1; i <= 10; ++i) append("m" + std::to_string(i), "stage");
+  {
+    bus::Subscriber first(named("monitoring"));
+    BOOST_TEST(take(first, 6) == range(1, 6), boost::test_tools::per_element());
+    BOOST_TEST(take(first, 2, false) == range(7, 8), boost::test_tools::per_element());  // received, never acknowledged
+  }
+  bus::Subscriber again(named("monitoring"));
+  BOOST_TEST(take(again, 4) == range(7, 10), boost::test_tools::per_element());
+  BOOST_TEST(!again.receive(200ms).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(after_a_gateway_restart_the_same_subscriber_resumes_without_loss_or_repeat) {
+  for (int i = 1; i <= 10; ++i) append("m" + std::to_string(i), "stage");
+  const auto endpoint = dispatcher.endpoint();
+  bus::Subscriber consumer(bus::SubscriberConfig{endpoint, "notification", {}, 4, 0});
+  BOOST_TEST(take(consumer, 5) == range(1, 5), boost::test_tools::per_element());
+  std::this_thread::sleep_for(400ms);  // positions are written every 200 ms
+  owned.reset();                       // the gateway goes away (its messages in flight are lost)
+  for (int i = 11; i <= 12; ++i)
+    BOOST_REQUIRE(journal.append(bus::JournalInput{"akimat", "m" + std::to_string(i), "S", "stage", "{}", "<d/>"}).ok());
+  owned = std::make_unique<bus::Dispatcher>(journal, endpoint, quick_failures());
+  // The subscriber notices the silence, says HELLO again and continues after 5.
+  BOOST_TEST(take(consumer, 7) == range(6, 12), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(credit_bounds_the_messages_in_flight) {
+  for (int i = 1; i <= 20; ++i) append("m" + std::to_string(i), "stage");
+  bus::Subscriber slow(named("slow", 5));
+  std::vector<bus::BusMessage> held;
+  while (auto message = slow.receive(500ms)) held.push_back(*message);
+  BOOST_TEST(held.size() == 5u);
+  slow.acknowledge(held.back());  // cumulative: all five are handled
+  BOOST_TEST(take(slow, 5, false) == range(6, 10), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_message_is_redelivered_then_dead_lettered_then_replayed) {
+  for (int i = 1; i <= 4; ++i) append("m" + std::to_string(i), "stage");
+  bus::Subscriber consumer(named("kb"));
+  std::vector<std::uint64_t> handled;
+  int refusals = 0;
+  while (auto message = consumer.receive(2s)) {
+    if (message->sequence == 2 && !message->replay) {
+      ++refusals;
+      consumer.refuse(*message, "service code unknown");
+      continue;
+    }
+    handled.push_back(message->sequence);
+    consumer.acknowledge(*message);
+    if (handled.size() == 3) break;
+  }
+  BOOST_TEST(refusals == 3);
+  BOOST_TEST(handled == (std::vector<std::uint64_t>{1, 3, 4}), boost::test_tools::per_element());
+
+  auto state = bus::DeliveryState::open(journal.file());
+  const auto letters = state.dead_letters();
+  BOOST_REQUIRE_EQUAL(letters.size(), 1u);
+  BOOST_TEST(letters.front().consumer == "kb");
+  BOOST_TEST(letters.front().sequence == 2u);
+  BOOST_TEST(letters.front().failures == 3);
+  BOOST_TEST(letters.front().reason == "service code unknown");
+
+  BOOST_REQUIRE(state.replay(letters.front().id));
+  const auto replayed = consumer.receive(5s);
+  BOOST_REQUIRE(replayed.has_value());
+  BOOST_TEST(replayed->sequence == 2u);
+  BOOST_TEST(replayed->replay);
+  consumer.acknowledge(*replayed);
+  std::this_thread::sleep_for(300ms);
+  BOOST_TEST(state.replays_for("kb").empty());
+  BOOST_TEST(state.dead_letters().empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_consumer_that_keeps_dying_on_a_message_dead_letters_it) {
+  for (int i = 1; i <= 3; ++i) append("m" + std::to_string(i), "stage");
+  for (int crash = 0; crash < 3; ++crash) {
+    bus::Subscriber dying(named("fragile", 1));
+    const auto message = dying.receive(5s);
+    BOOST_REQUIRE(message.has_value());
+    BOOST_TEST(message->sequence == 1u);  // it dies before acknowledging
+  }
+  bus::Subscriber healthy(named("fragile", 1));
+  BOOST_TEST(take(healthy, 2) == range(2, 3), boost::test_tools::per_element());
+  const auto letters = bus::DeliveryState::open(journal.file()).dead_letters();
+  BOOST_REQUIRE_EQUAL(letters.size(), 1u);
+  BOOST_TEST(letters.front().sequence == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(backlog_past_the_limit_refuses_admission) {
+  bus::DeliveryOptions options;
+  options.max_backlog = 5;
+  bus::Dispatcher limited(journal, "tcp://127.0.0.1:*", options);
+  {
+    bus::Subscriber registered(bus::SubscriberConfig{limited.endpoint(), "archive", {}, 1, 0});
+    BOOST_REQUIRE(registered.wait_ready(5s));
+  }
+  BOOST_TEST(limited.admission().ok());
+  for (int i = 1; i <= 5; ++i) {
+    BOOST_REQUIRE(journal.append(bus::JournalInput{"akimat", "m" + std::to_string(i), "S", "stage", "{}", "<d/>"}).ok());
+    limited.notify();
+  }
+  std::this_thread::sleep_for(300ms);
+  const auto admission = limited.admission();
+  BOOST_REQUIRE(!admission.ok());
+  BOOST_TEST(admission.refusal().code == Code::Overloaded);
+  BOOST_TEST(limited.stats().backlog == 5u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "stagegate/adapters/soap_server.h"
+#include "stagegate/bus/dispatcher.h"
 #include "stagegate/signing/verifier.h"
 
 namespace stagegate::app {
@@ -16,6 +17,7 @@ struct GatewayConfig {
   std::filesystem::path journal = "var/journal.db";
   std::filesystem::path providers = "var/providers.conf";
   signing::TrustConfig trust;
+  bus::DeliveryOptions delivery;
   bool log_messages = true;
   // How often the registry, anchors and CRLs are checked for changes; zero: only reload().
   std::chrono::milliseconds reload_poll{2000};

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "stagegate/app/pipeline.h"
+#include "stagegate/bus/dispatcher.h"
 #include "stagegate/bus/journal.h"
 #include "stagegate/core/reloadable.h"
 #include "stagegate/signing/provider_registry.h"
@@ -20,6 +21,8 @@ std::unique_ptr<Step> verify_signature(const Reloadable<signing::Verifier>& veri
 std::unique_ptr<Step> authorize_signer();
 // SCHEMA / DATA_INVALID: normalizes the verified bytes into the message's JSON.
 std::unique_ptr<Step> normalize_document();
+// OVERLOADED when delivery is too far behind or the journal's disk is almost full.
+std::unique_ptr<Step> admit(const bus::Dispatcher& dispatcher);
 // INTERNAL when the journal refuses; `on_appended` runs after a durable, new append.
 std::unique_ptr<Step> append_to_journal(bus::Journal& journal, std::function<void()> on_appended);
 

@@ -1,28 +1,51 @@
 #pragma once
-// Publishes journaled messages over ZeroMQ in journal order, from one thread that owns the socket.
+// Delivers journaled messages to named consumers over ZeroMQ (ROUTER), each in journal
+// order, at least once, within the credit the consumer grants; remembers positions, counts
+// failures, dead-letters, replays, and applies retention. One thread owns the socket.
+#include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "stagegate/bus/journal.h"
+#include "stagegate/core/result.h"
 
 namespace stagegate::bus {
 
+struct DeliveryOptions {
+  std::size_t max_window = 1024;          // a consumer's credit is capped here
+  int max_failures = 5;                   // refusals or crashes on one message, then dead letter
+  std::chrono::milliseconds session_timeout{15000};  // silent consumers are considered gone
+  // Backpressure: new messages are refused OVERLOADED past either limit.
+  std::uint64_t max_backlog = 1000000;    // undelivered messages of the slowest consumer
+  std::uint64_t min_free_disk_bytes = 256ull << 20;
+  // Retention, only of what every known consumer acknowledged.
+  std::chrono::hours keep_payloads{24 * 30};  // then payload and document are emptied
+  std::chrono::hours keep_receipts{24 * 90};  // then the entry (its idempotency key) goes
+};
+
+struct DeliveryStats {
+  std::uint64_t last_sequence = 0;
+  std::uint64_t slowest_position = 0;  // lowest acknowledged position of a known consumer
+  std::uint64_t backlog = 0;
+  std::size_t connected = 0;
+};
+
 class Dispatcher {
  public:
-  // Binds an XPUB socket on `endpoint` (e.g. tcp://127.0.0.1:5556, or tcp://127.0.0.1:* for
-  // any port) and starts publishing entries appended to `journal` after its current end.
-  // Throws std::runtime_error when the endpoint cannot be bound.
-  Dispatcher(Journal& journal, const std::string& endpoint);
+  // Binds a ROUTER socket on `endpoint` (tcp://127.0.0.1:5556, or tcp://127.0.0.1:* for any
+  // port). Throws std::runtime_error when it cannot be bound.
+  Dispatcher(Journal& journal, const std::string& endpoint, DeliveryOptions options = {});
   ~Dispatcher();  // stops the thread
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
-  // The endpoint actually bound (with the real port).
-  std::string endpoint() const;
-  // Wakes the publishing thread: call after each successful append.
-  void notify();
-  std::uint64_t published_sequence() const;
+  std::string endpoint() const;  // as bound, with the real port
+  void notify();                 // new entries were committed
+  DeliveryStats stats() const;
+  // OVERLOADED (with the reason) when the backlog or free disk is past its limit.
+  Status admission() const;
 
  private:
   struct Impl;

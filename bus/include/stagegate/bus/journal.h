@@ -1,8 +1,11 @@
 #pragma once
 // The durable journal: every accepted message, in sequence, in SQLite (WAL, synchronous=FULL).
 // An append returns only after the record is on disk; only then does the gateway reply SCSS001.
+// Concurrent appends share one transaction and one fsync (group commit).
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,21 +35,33 @@ struct JournalEntry {
   std::string payload;
 };
 
+struct JournalOptions {
+  std::size_t max_batch = 256;  // appends committed together at most
+};
+
 class Journal {
  public:
   // Creates the file and schema when missing. Throws std::runtime_error on failure to open.
-  static Journal open(const std::filesystem::path& file);
+  static Journal open(const std::filesystem::path& file, JournalOptions options = {});
   ~Journal();
   Journal(Journal&&) noexcept;
   Journal& operator=(Journal&&) noexcept;
 
   // Durable append. A repeated (sender_id, message_id) returns the first receipt with
-  // duplicate=true and appends nothing. INTERNAL when the disk refuses. Thread-safe.
+  // duplicate=true and appends nothing. INTERNAL when the disk refuses. Thread-safe; blocks
+  // until the batch holding this append is committed.
   Result<Receipt> append(const JournalInput& input);
 
-  std::vector<JournalEntry> read_after(std::uint64_t sequence, std::size_t limit) const;
-  std::uint64_t last_sequence() const;
+  // Runs on the committing thread after each commit, with the last committed sequence.
+  void on_commit(std::function<void(std::uint64_t)> callback);
+
+  // Entries after `sequence` in order; only the given topics when `topics` is not empty.
+  std::vector<JournalEntry> read_after(std::uint64_t sequence, std::size_t limit,
+                                       const std::vector<std::string>& topics = {}) const;
+  std::optional<JournalEntry> read(std::uint64_t sequence) const;
+  std::uint64_t last_sequence() const;  // last committed
   std::uint64_t count() const;
+  const std::filesystem::path& file() const;
 
  private:
   struct Impl;

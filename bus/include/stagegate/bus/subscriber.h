@@ -1,6 +1,11 @@
 #pragma once
-// The consumer side: connects to a gateway's dispatcher and receives messages.
+// The consumer side of delivery, used by every consumer: connects to the gateway, names
+// itself, grants credit, receives messages in journal order, acknowledges them, and
+// resumes after the last acknowledged one when either side restarts. Messages delivered
+// again (after a reconnect) are dropped here, so the application sees each message once
+// per run; across its own restarts it passes the last sequence it stored.
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,18 +15,35 @@
 
 namespace stagegate::bus {
 
+struct SubscriberConfig {
+  std::string endpoint = "tcp://127.0.0.1:5556";
+  // Empty: an observer that starts at the end of the journal (or after `processed`), is not
+  // remembered by the gateway, and acknowledges by itself on receive.
+  std::string name;
+  std::vector<std::string> topics;  // empty: all
+  std::size_t window = 64;          // messages in flight at most (the credit)
+  std::uint64_t processed = 0;      // last sequence this consumer has durably handled
+};
+
 class Subscriber {
  public:
-  // Connects and subscribes to the topics (all topics when empty). Throws on a bad endpoint.
-  Subscriber(const std::string& endpoint, std::vector<std::string> topics = {});
+  // Throws std::runtime_error on a bad endpoint.
+  explicit Subscriber(SubscriberConfig config);
+  // An observer of all topics (tests and `stagegate tail`).
+  explicit Subscriber(const std::string& endpoint, std::vector<std::string> topics = {});
   ~Subscriber();
   Subscriber(Subscriber&&) noexcept;
   Subscriber& operator=(Subscriber&&) noexcept;
 
-  // True once the gateway has confirmed the subscription (welcome received) within timeout.
+  // True once the gateway welcomed this consumer within the timeout.
   bool wait_ready(std::chrono::milliseconds timeout);
-  // The next message, or nothing when none arrived within timeout ("would block" is not an error).
+  // The next message, or nothing within the timeout ("would block" is not an error).
   std::optional<BusMessage> receive(std::chrono::milliseconds timeout);
+  // After the message is durably handled: releases credit and moves the position.
+  void acknowledge(const BusMessage& message);
+  // The consumer cannot handle it: the gateway delivers it again, and after repeated
+  // failures moves it to the dead letters. Messages received after it are delivered again.
+  void refuse(const BusMessage& message, const std::string& reason);
 
  private:
   struct Impl;

@@ -1,0 +1,222 @@
+#include "stagegate/bus/delivery_state.h"
+
+#include <mutex>
+
+#include "schema.h"
+#include "sqlite.h"
+#include "stagegate/core/clock.h"
+
+namespace stagegate::bus {
+
+struct DeliveryState::Impl {
+  sqlite::Database db;
+  mutable std::mutex mutex;
+
+  explicit Impl(sqlite::Database opened) : db(std::move(opened)) {
+    // Positions and failures may be replayed after a power cut (at-least-once); the
+    // journal's own connection keeps synchronous=FULL for what was promised.
+    sqlite::exec_or_throw(db.get(), "PRAGMA synchronous=NORMAL");
+  }
+
+  void run(const char* sql) {
+    std::string error;
+    if (!sqlite::exec(db.get(), sql, error)) throw std::runtime_error("delivery state: " + error);
+  }
+};
+
+namespace {
+
+ConsumerPosition position_from(sqlite::Statement& row) {
+  return ConsumerPosition{row.column_text(0), row.column_text(1), static_cast<std::uint64_t>(row.column_int(2)),
+                          row.column_text(3), row.column_text(4)};
+}
+
+DeadLetter dead_letter_from(sqlite::Statement& row) {
+  return DeadLetter{row.column_int(0), row.column_text(1), static_cast<std::uint64_t>(row.column_int(2)),
+                    static_cast<int>(row.column_int(3)), row.column_text(4), row.column_text(5)};
+}
+
+}  // namespace
+
+DeliveryState DeliveryState::open(const std::filesystem::path& journal_file) {
+  return DeliveryState(std::make_unique<Impl>(open_journal_database(journal_file)));
+}
+
+DeliveryState::DeliveryState(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DeliveryState::~DeliveryState() = default;
+DeliveryState::DeliveryState(DeliveryState&&) noexcept = default;
+DeliveryState& DeliveryState::operator=(DeliveryState&&) noexcept = default;
+
+std::vector<ConsumerPosition> DeliveryState::consumers() const {
+  std::lock_guard lock(impl_->mutex);
+  sqlite::Statement rows(impl_->db.get(), "SELECT name, topics, acknowledged, first_seen, last_seen FROM consumers ORDER BY name");
+  std::vector<ConsumerPosition> all;
+  while (rows.step() == SQLITE_ROW) all.push_back(position_from(rows));
+  return all;
+}
+
+std::optional<ConsumerPosition> DeliveryState::consumer(const std::string& name) const {
+  std::lock_guard lock(impl_->mutex);
+  sqlite::Statement row(impl_->db.get(),
+                        "SELECT name, topics, acknowledged, first_seen, last_seen FROM consumers WHERE name = ?1");
+  row.bind(1, name);
+  if (row.step() != SQLITE_ROW) return std::nullopt;
+  return position_from(row);
+}
+
+void DeliveryState::save_consumer(const ConsumerPosition& position) {
+  std::lock_guard lock(impl_->mutex);
+  sqlite::Statement upsert(impl_->db.get(),
+                           "INSERT INTO consumers(name, topics, acknowledged, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?4) "
+                           "ON CONFLICT(name) DO UPDATE SET topics = excluded.topics, last_seen = excluded.last_seen, "
+                           "acknowledged = MAX(acknowledged, excluded.acknowledged)");
+  upsert.bind(1, position.name);
+  upsert.bind(2, position.topics);
+  upsert.bind(3, static_cast<std::int64_t>(position.acknowledged));
+  upsert.bind(4, now_utc());
+  if (upsert.step() != SQLITE_DONE) throw std::runtime_error(std::string("delivery state: ") + sqlite3_errmsg(impl_->db.get()));
+}
+
+void DeliveryState::save_positions(const std::vector<std::pair<std::string, std::uint64_t>>& positions) {
+  if (positions.empty()) return;
+  std::lock_guard lock(impl_->mutex);
+  impl_->run("BEGIN IMMEDIATE");
+  sqlite::Statement update(impl_->db.get(),
+                           "UPDATE consumers SET acknowledged = MAX(acknowledged, ?2), last_seen = ?3 WHERE name = ?1");
+  const auto now = now_utc();
+  for (const auto& [name, acknowledged] : positions) {
+    update.reset();
+    update.bind(1, name);
+    update.bind(2, static_cast<std::int64_t>(acknowledged));
+    update.bind(3, now);
+    update.step();
+  }
+  update.reset();
+  impl_->run("COMMIT");
+}
+
+bool DeliveryState::forget_consumer(const std::string& name) {
+  std::lock_guard lock(impl_->mutex);
+  sqlite::Statement remove(impl_->db.get(), "DELETE FROM consumers WHERE name = ?1");
+  remove.bind(1, name);
+  remove.step();
+  return sqlite3_changes(impl_->db.get()) > 0;
+}
+
+int DeliveryState::record_failure(const std::string& consumer, std::uint64_t sequence, const std::string& reason) {
+  std::lock_guard lock(impl_->mutex);
+  sqlite::Statement upsert(impl_->db.get(),
+                           "INSERT INTO attempts(consumer, sequence, failures, last_reason) VALUES (?1, ?2, 1, ?3) "
+                           "ON CONFLICT(consumer, sequence) DO UPDATE SET failures = failures + 1, last_reason = excluded.last_reason "
+                           "RETURNING failures");
+  upsert.bind(1, consumer);
+  upsert.bind(2, static_cast<std::int64_t>(sequence));
+  upsert.bind(3, reason);
+  const int failures = upsert.step() == SQLITE_ROW ? static_cast<int>(upsert.column_int(0)) : 1;
+  upsert.reset();
+  return failures;
+}
+
+std::vector<std::pair<std::uint64_t, int>> DeliveryState::failures_after(const std::string& consumer, std::uint64_t after) const {
+  std::lock_guard lock(impl_->mutex);
+  sqlite::Statement rows(impl_->db.get(), "SELECT sequence, failures FROM attempts WHERE consumer = ?1 AND sequence > ?2");
+  rows.bind(1, consumer);
+  rows.bind(2, static_cast<std::int64_t>(after));
+  std::vector<std::pair<std::uint64_t, int>> failures;
+  while (rows.step() == SQLITE_ROW)
+    failures.emplace_back(static_cast<std::uint64_t>(rows.column_int(0)), static_cast<int>(rows.column_int(1)));
+  return failures;
+}
+
+void DeliveryState::add_dead_letter(const std::string& consumer, std::uint64_t sequence, int failures, const std::string& reason) {
+  std::lock_guard lock(impl_->mutex);
+  sqlite::Statement insert(impl_->db.get(),
+                           "INSERT INTO dead_letters(consumer, sequence, failures, reason, at) VALUES (?1, ?2, ?3, ?4, ?5) "
+                           "ON CONFLICT(consumer, sequence) DO UPDATE SET failures = excluded.failures, reason = excluded.reason, at = excluded.at");
+  insert.bind(1, consumer);
+  insert.bind(2, static_cast<std::int64_t>(sequence));
+  insert.bind(3, static_cast<std::int64_t>(failures));
+  insert.bind(4, reason);
+  insert.bind(5, now_utc());
+  insert.step();
+}
+
+std::vector<DeadLetter> DeliveryState::dead_letters() const {
+  std::lock_guard lock(impl_->mutex);
+  sqlite::Statement rows(impl_->db.get(), "SELECT id, consumer, sequence, failures, reason, at FROM dead_letters ORDER BY id");
+  std::vector<DeadLetter> all;
+  while (rows.step() == SQLITE_ROW) all.push_back(dead_letter_from(rows));
+  return all;
+}
+
+std::optional<DeadLetter> DeliveryState::dead_letter(std::int64_t id) const {
+  std::lock_guard lock(impl_->mutex);
+  sqlite::Statement row(impl_->db.get(), "SELECT id, consumer, sequence, failures, reason, at FROM dead_letters WHERE id = ?1");
+  row.bind(1, id);
+  if (row.step() != SQLITE_ROW) return std::nullopt;
+  return dead_letter_from(row);
+}
+
+bool DeliveryState::replay(std::int64_t id) {
+  const auto letter = dead_letter(id);
+  if (!letter) return false;
+  std::lock_guard lock(impl_->mutex);
+  impl_->run("BEGIN IMMEDIATE");
+  sqlite::Statement queue(impl_->db.get(),
+                          "INSERT OR IGNORE INTO replays(consumer, sequence, requested_at) VALUES (?1, ?2, ?3)");
+  queue.bind(1, letter->consumer);
+  queue.bind(2, static_cast<std::int64_t>(letter->sequence));
+  queue.bind(3, now_utc());
+  queue.step();
+  sqlite::Statement forget(impl_->db.get(), "DELETE FROM dead_letters WHERE id = ?1");
+  forget.bind(1, id);
+  forget.step();
+  impl_->run("COMMIT");
+  return true;
+}
+
+bool DeliveryState::drop(std::int64_t id) {
+  std::lock_guard lock(impl_->mutex);
+  sqlite::Statement remove(impl_->db.get(), "DELETE FROM dead_letters WHERE id = ?1");
+  remove.bind(1, id);
+  remove.step();
+  return sqlite3_changes(impl_->db.get()) > 0;
+}
+
+std::vector<std::uint64_t> DeliveryState::replays_for(const std::string& consumer) const {
+  std::lock_guard lock(impl_->mutex);
+  sqlite::Statement rows(impl_->db.get(), "SELECT sequence FROM replays WHERE consumer = ?1 ORDER BY sequence");
+  rows.bind(1, consumer);
+  std::vector<std::uint64_t> sequences;
+  while (rows.step() == SQLITE_ROW) sequences.push_back(static_cast<std::uint64_t>(rows.column_int(0)));
+  return sequences;
+}
+
+void DeliveryState::replay_done(const std::string& consumer, std::uint64_t sequence) {
+  std::lock_guard lock(impl_->mutex);
+  sqlite::Statement remove(impl_->db.get(), "DELETE FROM replays WHERE consumer = ?1 AND sequence = ?2");
+  remove.bind(1, consumer);
+  remove.bind(2, static_cast<std::int64_t>(sequence));
+  remove.step();
+}
+
+std::uint64_t DeliveryState::prune(std::uint64_t acknowledged_by_all, const std::string& empty_before,
+                                   const std::string& delete_before) {
+  std::lock_guard lock(impl_->mutex);
+  std::uint64_t touched = 0;
+  sqlite::Statement empty(impl_->db.get(),
+                          "UPDATE journal SET payload = '', document = '' WHERE sequence <= ?1 AND received_at < ?2 AND payload != ''");
+  empty.bind(1, static_cast<std::int64_t>(acknowledged_by_all));
+  empty.bind(2, empty_before);
+  if (empty.step() == SQLITE_DONE) touched += static_cast<std::uint64_t>(sqlite3_changes(impl_->db.get()));
+  sqlite::Statement remove(impl_->db.get(), "DELETE FROM journal WHERE sequence <= ?1 AND received_at < ?2");
+  remove.bind(1, static_cast<std::int64_t>(acknowledged_by_all));
+  remove.bind(2, delete_before);
+  if (remove.step() == SQLITE_DONE) touched += static_cast<std::uint64_t>(sqlite3_changes(impl_->db.get()));
+  sqlite::Statement attempts(impl_->db.get(), "DELETE FROM attempts WHERE sequence <= ?1");
+  attempts.bind(1, static_cast<std::int64_t>(acknowledged_by_all));
+  attempts.step();
+  return touched;
+}
+
+}  // namespace stagegate::bus
