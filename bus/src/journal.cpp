@@ -216,11 +216,7 @@ std::uint64_t Journal::last_sequence() const { return impl_->last_committed.load
 
 std::uint64_t Journal::count() const {
   std::lock_guard lock(impl_->read_mutex);
-  auto& count = impl_->count_all;
-  count.reset();
-  const auto value = count.step() == SQLITE_ROW ? static_cast<std::uint64_t>(count.column_int(0)) : 0;
-  count.reset();
-  return value;
+  return static_cast<std::uint64_t>(impl_->count_all.scalar());
 }
 
 const std::filesystem::path& Journal::file() const { return impl_->file; }

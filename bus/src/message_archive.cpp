@@ -52,20 +52,8 @@ bool MessageArchive::store(const BusMessage& message) {
   return stored;
 }
 
-std::uint64_t MessageArchive::last_sequence() const {
-  auto& last = impl_->last;
-  last.reset();
-  const auto value = last.step() == SQLITE_ROW ? static_cast<std::uint64_t>(last.column_int(0)) : 0;
-  last.reset();
-  return value;
-}
+std::uint64_t MessageArchive::last_sequence() const { return static_cast<std::uint64_t>(impl_->last.scalar()); }
 
-std::uint64_t MessageArchive::count() const {
-  auto& count = impl_->count;
-  count.reset();
-  const auto value = count.step() == SQLITE_ROW ? static_cast<std::uint64_t>(count.column_int(0)) : 0;
-  count.reset();
-  return value;
-}
+std::uint64_t MessageArchive::count() const { return static_cast<std::uint64_t>(impl_->count.scalar()); }
 
 }  // namespace stagegate::bus

@@ -49,6 +49,13 @@ int Statement::step() { return sqlite3_step(statement_.get()); }
 
 std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(statement_.get(), index); }
 
+std::int64_t Statement::scalar() {
+  reset();
+  const auto value = step() == SQLITE_ROW ? column_int(0) : 0;
+  reset();
+  return value;
+}
+
 std::string Statement::column_text(int index) const {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement_.get(), index));
   return text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(statement_.get(), index))) : std::string();

@@ -33,6 +33,8 @@ class Statement {
   int step();  // SQLITE_ROW, SQLITE_DONE or an error code
   std::int64_t column_int(int index) const;
   std::string column_text(int index) const;
+  // The first column of the first row as a number (0 when there is none), statement reset.
+  std::int64_t scalar();
 
  private:
   std::unique_ptr<sqlite3_stmt, FinalizeStatement> statement_;

@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "integration/gateway_fixture.h"
+#include "support/attack_manifest.h"
 #include "support/http.h"
 
 using namespace stagegate;
@@ -105,19 +106,12 @@ BOOST_AUTO_TEST_CASE(attack_corpus_gets_its_codes_through_the_gateway) {
   // Every committed attack posted over HTTP: the verifier's code, except the other
   // provider's valid signature, which authorization refuses. Revocation is covered by the
   // unit test (this gateway has no CRL for the corpus CA).
-  const std::filesystem::path attacks = std::filesystem::path(STAGEGATE_TEST_DATA) / "attacks";
-  std::ifstream manifest(attacks / "MANIFEST.tsv");
   int posted = 0;
-  for (std::string line; std::getline(manifest, line);) {
-    if (line.empty() || line.front() == '#' || line.front() == '(') continue;
-    std::istringstream fields(line);
-    std::string file, code;
-    std::getline(fields, file, '\t');
-    std::getline(fields, code, '\t');
+  for (auto [file, code] : test::attack_manifest()) {
     if (file == "revoked.xml") continue;
     if (file == "other-provider-bin.xml") code = "SIGNER_NOT_AUTHORIZED";
     if (code == "OK") code = "SCSS001";
-    const auto reply = post(test::read_text(attacks / file), "STAGE_NOTIFICATION", test::kPassword, "attack-" + file);
+    const auto reply = post(test::read_text(test::attacks_dir() / file), "STAGE_NOTIFICATION", test::kPassword, "attack-" + file);
     BOOST_TEST(reply.status_code == code, file << ": " << reply.status_code << " " << reply.message);
     ++posted;
   }
