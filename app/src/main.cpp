@@ -33,6 +33,12 @@ commands:
              messages a consumer refused or failed on too often
   consumers  list | forget NAME  [--var DIR | --journal FILE]
              named consumers, their positions and how far behind they are
+  monitor    [--endpoint E] [--store FILE] [--calendar FILE] [--services FILE] [--name N]
+             the monitoring consumer: stage history, planned dates, overdue (var/monitoring.db)
+  status     --application ID [--store FILE] [--today YYYY-MM-DD]
+             one application's history with its planned date and overdue
+  report     violations --month YYYY-MM [--format csv|html|json] [--store FILE] [--today D]
+             the monthly term-violation report (due by the 15th of the next month)
   verify     --ca FILE|DIR [--ca FILE|DIR]... [--crl FILE|DIR]... FILE
              verify FILE's enveloped signature: exit 0 verified, 1 refused, 2 usage or I/O
 )";
@@ -54,6 +60,9 @@ int main(int argc, char** argv) {
     if (command == "verify") return stagegate::cli::verify(argc, argv);
     if (command == "dlq") return stagegate::cli::dlq(argc, argv);
     if (command == "consumers") return stagegate::cli::consumers(argc, argv);
+    if (command == "monitor") return stagegate::cli::monitor(argc, argv);
+    if (command == "status") return stagegate::cli::status(argc, argv);
+    if (command == "report") return stagegate::cli::report(argc, argv);
     std::cerr << "stagegate: unknown command " << command << "\n\n" << kUsage;
     return 2;
   } catch (const stagegate::cli::UsageError& error) {

@@ -3,7 +3,7 @@
 #include <mutex>
 
 #include "schema.h"
-#include "sqlite.h"
+#include "stagegate/bus/sqlite.h"
 #include "stagegate/core/clock.h"
 
 namespace stagegate::bus {

@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "schema.h"
-#include "sqlite.h"
+#include "stagegate/bus/sqlite.h"
 #include "stagegate/core/clock.h"
 
 namespace stagegate::bus {

@@ -1,6 +1,6 @@
 #include "stagegate/bus/message_archive.h"
 
-#include "sqlite.h"
+#include "stagegate/bus/sqlite.h"
 #include "stagegate/core/clock.h"
 
 namespace stagegate::bus {

@@ -3,7 +3,7 @@
 // letters, replays), so a position can never point past what the journal holds.
 #include <filesystem>
 
-#include "sqlite.h"
+#include "stagegate/bus/sqlite.h"
 
 namespace stagegate::bus {
 

@@ -1,4 +1,4 @@
-#include "sqlite.h"
+#include "stagegate/bus/sqlite.h"
 
 #include <stdexcept>
 

@@ -10,5 +10,8 @@ int verify(int argc, char** argv);
 int dev_setup(int argc, char** argv);
 int dlq(int argc, char** argv);
 int consumers(int argc, char** argv);
+int monitor(int argc, char** argv);
+int status(int argc, char** argv);
+int report(int argc, char** argv);
 
 }  // namespace stagegate::cli

@@ -1,5 +1,5 @@
 #pragma once
-// Move-only RAII over sqlite3* and sqlite3_stmt*. Errors are returned, not thrown, except
+// Move-only RAII over sqlite3* and sqlite3_stmt*, for the journal and for consumers' stores. Errors are returned, not thrown, except
 // where a caller asks for the throwing form at startup.
 #include <sqlite3.h>
 

@@ -1,0 +1,96 @@
+#include <chrono>
+#include <iostream>
+
+#include "cli/arguments.h"
+#include "cli/commands.h"
+#include "cli/defaults.h"
+#include "stagegate/bus/subscriber.h"
+#include "stagegate/core/clock.h"
+#include "stagegate/monitoring/monitor.h"
+#include "stagegate/monitoring/report.h"
+
+namespace stagegate::cli {
+namespace {
+
+std::filesystem::path store_file(const Arguments& args) {
+  return args.get_or("store", (std::filesystem::path(args.get_or("var", "var")) / "monitoring.db").string());
+}
+
+monitoring::WorkingCalendar load_calendar(const Arguments& args) {
+  return monitoring::WorkingCalendar::load(args.get_or("calendar", STAGEGATE_MONITORING_DATA "/kz-calendar.conf"));
+}
+
+monitoring::Date today(const Arguments& args) {
+  if (args.has("today")) return monitoring::parse_date(args.required("today"));
+  return monitoring::parse_date(now_utc().substr(0, 10));
+}
+
+}  // namespace
+
+// The monitoring consumer: a named, acknowledged subscriber to the stage topic that keeps
+// each application's stages, planned date and overdue in its store.
+int monitor(int argc, char** argv) {
+  const Arguments args(argc, argv, 2);
+  args.allow_only({"endpoint", "store", "var", "calendar", "services", "name", "window"});
+  const auto calendar = load_calendar(args);
+  const auto services = monitoring::ServiceCatalogue::load(args.get_or("services", STAGEGATE_MONITORING_DATA "/services.conf"));
+  auto store = monitoring::open_sqlite_store(store_file(args));
+  monitoring::Monitor monitor(*store, calendar, services);
+
+  bus::SubscriberConfig config;
+  config.endpoint = args.get_or("endpoint", "tcp://127.0.0.1:5556");
+  config.name = args.get_or("name", "monitoring");
+  config.topics = {"stage"};
+  config.window = std::stoul(args.get_or("window", "64"));
+  config.processed = store->last_sequence();
+  bus::Subscriber subscriber(config);
+  std::clog << "stagegate monitor: consumer " << config.name << " on " << config.endpoint << ", store "
+            << store_file(args).string() << ", resuming after " << config.processed << ", " << services.size()
+            << " services in the catalogue" << std::endl;
+  for (;;) {
+    const auto message = subscriber.receive(std::chrono::seconds(1));
+    if (!message) continue;
+    const auto applied = monitor.handle(message->payload, message->sequence);
+    if (!applied) {
+      std::clog << now_utc() << " refused seq=" << message->sequence << " code=" << contract_code(applied.refusal().code)
+                << " reason=\"" << applied.refusal().reason << '"' << std::endl;
+      subscriber.refuse(*message, applied.refusal().reason);
+      continue;
+    }
+    if (applied.value() == monitoring::Applied::RecordedAfterClosed)
+      std::clog << now_utc() << " seq=" << message->sequence << ": stage after CLOSED recorded and flagged" << std::endl;
+    subscriber.acknowledge(*message);
+  }
+}
+
+int status(int argc, char** argv) {
+  const Arguments args(argc, argv, 2);
+  args.allow_only({"application", "store", "var", "calendar", "today"});
+  const auto calendar = load_calendar(args);
+  auto store = monitoring::open_sqlite_store(store_file(args));
+  const auto found = store->find(args.required("application"));
+  if (found.empty()) {
+    std::cerr << "stagegate status: no application " << args.required("application") << " in " << store_file(args).string() << '\n';
+    return 1;
+  }
+  for (const auto& application : found) std::cout << monitoring::describe(application, today(args), calendar);
+  return 0;
+}
+
+int report(int argc, char** argv) {
+  const Arguments args(argc, argv, 2);
+  args.allow_only({"month", "format", "store", "var", "calendar", "today"});
+  if (args.positional().size() != 1 || args.positional().front() != "violations")
+    throw UsageError("report takes: violations --month YYYY-MM [--format csv|html|json]");
+  const auto calendar = load_calendar(args);
+  auto store = monitoring::open_sqlite_store(store_file(args));
+  const auto report = monitoring::build_violation_report(*store, calendar, args.required("month"), today(args));
+  const auto format = args.get_or("format", "csv");
+  if (format == "csv") std::cout << monitoring::report_csv(report);
+  else if (format == "json") std::cout << monitoring::report_json(report);
+  else if (format == "html") std::cout << monitoring::report_html(report);
+  else throw UsageError("--format takes csv, html or json");
+  return 0;
+}
+
+}  // namespace stagegate::cli

@@ -1,0 +1,225 @@
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+
+#include "stagegate/bus/sqlite.h"
+#include "stagegate/monitoring/store.h"
+
+namespace stagegate::monitoring {
+namespace {
+
+namespace sqlite = bus::sqlite;
+
+// "2026-11-20T10:15:00+05:00" -> "2026-11-20T05:15:00Z": stage times from providers in
+// different offsets order correctly. Unparsable text sorts as given.
+std::string utc_key(const std::string& date_time) {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (std::sscanf(date_time.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &year, &month, &day, &hour, &minute, &second) != 6)
+    return date_time;
+  auto zone = date_time.find_first_of("Z+-", 19);
+  int offset_minutes = 0;
+  if (zone != std::string::npos && date_time[zone] != 'Z') {
+    int zone_hours = 0, zone_minutes = 0;
+    std::sscanf(date_time.c_str() + zone + 1, "%2d:%2d", &zone_hours, &zone_minutes);
+    offset_minutes = (zone_hours * 60 + zone_minutes) * (date_time[zone] == '-' ? -1 : 1);
+  }
+  const auto local = std::chrono::sys_days(std::chrono::year(year) / month / day) + std::chrono::hours(hour) +
+                     std::chrono::minutes(minute) + std::chrono::seconds(second);
+  const auto utc = local - std::chrono::minutes(offset_minutes);
+  const auto days = std::chrono::floor<std::chrono::days>(utc);
+  const std::chrono::year_month_day date(days);
+  const std::chrono::hh_mm_ss clock(utc - days);
+  char text[32];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02ld:%02ld:%02ldZ", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                static_cast<long>(clock.hours().count()), static_cast<long>(clock.minutes().count()),
+                static_cast<long>(clock.seconds().count()));
+  return text;
+}
+
+constexpr const char* kSchema =
+    "PRAGMA journal_mode=WAL;"
+    "CREATE TABLE IF NOT EXISTS applications ("
+    " provider_bin TEXT NOT NULL, application_id TEXT NOT NULL, service_code TEXT NOT NULL,"
+    " service_name TEXT NOT NULL, provider_name TEXT NOT NULL, reception_date TEXT NOT NULL,"
+    " planned_date TEXT NOT NULL, planned_source TEXT NOT NULL, computed_planned TEXT NOT NULL,"
+    " planned_disagrees INTEGER NOT NULL, execution_date TEXT NOT NULL, outcome TEXT NOT NULL,"
+    " delay_kind TEXT NOT NULL, delay_reason TEXT NOT NULL, latest_stage INTEGER NOT NULL,"
+    " closed_at TEXT NOT NULL, PRIMARY KEY(provider_bin, application_id));"
+    "CREATE TABLE IF NOT EXISTS stages ("
+    " provider_bin TEXT NOT NULL, application_id TEXT NOT NULL, code INTEGER NOT NULL, name TEXT NOT NULL,"
+    " at TEXT NOT NULL, at_utc TEXT NOT NULL, sequence INTEGER NOT NULL, flag TEXT NOT NULL,"
+    " PRIMARY KEY(provider_bin, application_id, code, at_utc));"
+    "CREATE TABLE IF NOT EXISTS position (id INTEGER PRIMARY KEY CHECK (id = 1), sequence INTEGER NOT NULL);"
+    "INSERT OR IGNORE INTO position(id, sequence) VALUES (1, 0);";
+
+constexpr const char* kApplicationColumns =
+    "provider_bin, application_id, service_code, service_name, provider_name, reception_date, planned_date,"
+    " planned_source, computed_planned, planned_disagrees, execution_date, outcome, delay_kind, delay_reason,"
+    " latest_stage";
+
+class SqliteStore final : public MonitoringStore {
+ public:
+  explicit SqliteStore(const std::filesystem::path& file) : db_(open(file)) {}
+
+  Result<Applied> apply(const StageRecord& record, const PlannedDate& planned, std::uint64_t sequence) override {
+    std::lock_guard lock(mutex_);
+    std::string error;
+    if (!sqlite::exec(db_.get(), "BEGIN IMMEDIATE", error)) return refuse(Code::Internal, "monitoring store: " + error);
+    auto outcome = apply_in_transaction(record, planned, sequence);
+    if (!outcome) {
+      sqlite::exec(db_.get(), "ROLLBACK", error);
+      return outcome;
+    }
+    if (!sqlite::exec(db_.get(), "COMMIT", error)) {
+      sqlite::exec(db_.get(), "ROLLBACK", error);
+      return refuse(Code::Internal, "monitoring store: " + error);
+    }
+    return outcome;
+  }
+
+  std::uint64_t last_sequence() const override {
+    std::lock_guard lock(mutex_);
+    sqlite::Statement position(db_.get(), "SELECT sequence FROM position WHERE id = 1");
+    return static_cast<std::uint64_t>(position.scalar());
+  }
+
+  std::vector<Application> find(const std::string& application_id) const override {
+    return select(std::string("SELECT ") + kApplicationColumns + " FROM applications WHERE application_id = ?1", {application_id});
+  }
+
+  std::vector<Application> active_between(const std::string& since, const std::string& until) const override {
+    return select(std::string("SELECT ") + kApplicationColumns +
+                      " FROM applications WHERE substr(reception_date, 1, 10) <= ?2 AND planned_date != ''"
+                      " AND (execution_date = '' OR substr(execution_date, 1, 10) >= ?1)"
+                      " ORDER BY provider_bin, application_id",
+                  {since, until});
+  }
+
+ private:
+  static sqlite::Database open(const std::filesystem::path& file) {
+    if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+    auto db = sqlite::open(file.string());
+    sqlite::exec_or_throw(db.get(), kSchema);
+    return db;
+  }
+
+  Result<Applied> apply_in_transaction(const StageRecord& record, const PlannedDate& planned, std::uint64_t sequence) {
+    sqlite::Statement position(db_.get(), "SELECT sequence FROM position WHERE id = 1");
+    if (static_cast<std::uint64_t>(position.scalar()) >= sequence) return Applied::Duplicate;  // delivered again
+    sqlite::Statement advance(db_.get(), "UPDATE position SET sequence = ?1 WHERE id = 1");
+    advance.bind(1, static_cast<std::int64_t>(sequence));
+    if (advance.step() != SQLITE_DONE) return failed("position");
+
+    sqlite::Statement closed(db_.get(),
+                             "SELECT closed_at FROM applications WHERE provider_bin = ?1 AND application_id = ?2");
+    closed.bind(1, record.provider_bin);
+    closed.bind(2, record.application_id);
+    const std::string closed_at = closed.step() == SQLITE_ROW ? closed.column_text(0) : std::string();
+    closed.reset();
+
+    const auto at_utc = utc_key(record.stage_at);
+    const bool after_closed = !closed_at.empty() && record.stage != 6 && at_utc > closed_at;
+    sqlite::Statement stage(db_.get(),
+                            "INSERT OR IGNORE INTO stages(provider_bin, application_id, code, name, at, at_utc, sequence, flag)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    stage.bind(1, record.provider_bin);
+    stage.bind(2, record.application_id);
+    stage.bind(3, static_cast<std::int64_t>(record.stage));
+    stage.bind(4, record.stage_name);
+    stage.bind(5, record.stage_at);
+    stage.bind(6, at_utc);
+    stage.bind(7, static_cast<std::int64_t>(sequence));
+    stage.bind(8, after_closed ? "after CLOSED" : "");
+    if (stage.step() != SQLITE_DONE) return failed("stage");
+    if (sqlite3_changes(db_.get()) == 0) return Applied::Duplicate;  // the same stage at the same time
+
+    // Later facts win; a late earlier stage does not move latest_stage back.
+    sqlite::Statement upsert(
+        db_.get(),
+        "INSERT INTO applications(provider_bin, application_id, service_code, service_name, provider_name,"
+        " reception_date, planned_date, planned_source, computed_planned, planned_disagrees, execution_date, outcome,"
+        " delay_kind, delay_reason, latest_stage, closed_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+        " ON CONFLICT(provider_bin, application_id) DO UPDATE SET"
+        " planned_date = CASE WHEN excluded.planned_source = 'provider' OR planned_date = '' THEN excluded.planned_date ELSE planned_date END,"
+        " planned_source = CASE WHEN excluded.planned_source = 'provider' OR planned_date = '' THEN excluded.planned_source ELSE planned_source END,"
+        " computed_planned = CASE WHEN excluded.computed_planned != '' THEN excluded.computed_planned ELSE computed_planned END,"
+        " planned_disagrees = MAX(planned_disagrees, excluded.planned_disagrees),"
+        " execution_date = CASE WHEN excluded.execution_date != '' THEN excluded.execution_date ELSE execution_date END,"
+        " outcome = CASE WHEN excluded.outcome != '' THEN excluded.outcome ELSE outcome END,"
+        " delay_kind = CASE WHEN excluded.delay_kind != '' THEN excluded.delay_kind ELSE delay_kind END,"
+        " delay_reason = CASE WHEN excluded.delay_kind != '' THEN excluded.delay_reason ELSE delay_reason END,"
+        " latest_stage = MAX(latest_stage, excluded.latest_stage),"
+        " closed_at = CASE WHEN excluded.closed_at != '' AND (closed_at = '' OR excluded.closed_at < closed_at)"
+        "   THEN excluded.closed_at ELSE closed_at END");
+    upsert.bind(1, record.provider_bin);
+    upsert.bind(2, record.application_id);
+    upsert.bind(3, record.service_code);
+    upsert.bind(4, record.service_name);
+    upsert.bind(5, record.provider_name);
+    upsert.bind(6, record.reception_date);
+    upsert.bind(7, planned.date);
+    upsert.bind(8, planned.source);
+    upsert.bind(9, planned.computed);
+    upsert.bind(10, static_cast<std::int64_t>(planned.disagrees));
+    upsert.bind(11, record.execution_date);
+    upsert.bind(12, record.outcome);
+    upsert.bind(13, record.delay_kind);
+    upsert.bind(14, record.delay_reason);
+    upsert.bind(15, static_cast<std::int64_t>(record.stage));
+    upsert.bind(16, record.stage == 6 ? at_utc : std::string());
+    if (upsert.step() != SQLITE_DONE) return failed("application");
+    return after_closed ? Applied::RecordedAfterClosed : Applied::Recorded;
+  }
+
+  Refusal failed(const char* what) const {
+    return refuse(Code::Internal, std::string("monitoring store: ") + what + ": " + sqlite3_errmsg(db_.get()));
+  }
+
+  std::vector<Application> select(const std::string& sql, const std::vector<std::string>& parameters) const {
+    std::lock_guard lock(mutex_);
+    sqlite::Statement rows(db_.get(), sql.c_str());
+    for (std::size_t i = 0; i < parameters.size(); ++i) rows.bind(static_cast<int>(i + 1), parameters[i]);
+    std::vector<Application> found;
+    while (rows.step() == SQLITE_ROW) {
+      Application application;
+      application.provider_bin = rows.column_text(0);
+      application.application_id = rows.column_text(1);
+      application.service_code = rows.column_text(2);
+      application.service_name = rows.column_text(3);
+      application.provider_name = rows.column_text(4);
+      application.reception_date = rows.column_text(5);
+      application.planned = PlannedDate{rows.column_text(6), rows.column_text(7), rows.column_text(8), rows.column_int(9) != 0};
+      application.execution_date = rows.column_text(10);
+      application.outcome = rows.column_text(11);
+      application.delay_kind = rows.column_text(12);
+      application.delay_reason = rows.column_text(13);
+      application.latest_stage = static_cast<int>(rows.column_int(14));
+      found.push_back(std::move(application));
+    }
+    for (auto& application : found) {
+      sqlite::Statement history(db_.get(),
+                                "SELECT code, name, at, sequence, flag FROM stages WHERE provider_bin = ?1 AND application_id = ?2"
+                                " ORDER BY at_utc, code");
+      history.bind(1, application.provider_bin);
+      history.bind(2, application.application_id);
+      while (history.step() == SQLITE_ROW)
+        application.history.push_back(StageEntry{static_cast<int>(history.column_int(0)), history.column_text(1),
+                                                 history.column_text(2), static_cast<std::uint64_t>(history.column_int(3)),
+                                                 history.column_text(4)});
+    }
+    return found;
+  }
+
+  sqlite::Database db_;
+  mutable std::mutex mutex_;
+};
+
+}  // namespace
+
+std::unique_ptr<MonitoringStore> open_sqlite_store(const std::filesystem::path& file) {
+  return std::make_unique<SqliteStore>(file);
+}
+
+}  // namespace stagegate::monitoring
