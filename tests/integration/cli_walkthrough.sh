@@ -28,7 +28,7 @@ grep -q 'SendMessageFault1_SendMessageFault' wsdl.xml || { echo "FAIL: no WSDL a
 "$stagegate" tail --endpoint "$bus" --count 1 --idle-timeout 20000 >tail.out 2>tail.err &
 tail_pid=$!
 pids+=($tail_pid)
-for _ in $(seq 50); do grep -q subscribed tail.err 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 50); do grep -q connected tail.err 2>/dev/null && break; sleep 0.1; done
 
 "$stagegate" sign --key var/pki/provider.key --cert var/pki/provider.pem "$samples/stage.xml" >signed.xml
 "$stagegate" send --url "$url" --sender dev-provider --password dev-password signed.xml | tee reply.txt
@@ -57,4 +57,17 @@ set -e
 [ "$status" -eq 1 ] && grep -q '^SIGNATURE_INVALID' verify.txt || { echo "FAIL: tampered verify"; cat verify.txt; exit 1; }
 
 grep -q 'accepted seq=1' serve.log || { echo "FAIL: no accepted log line"; cat serve.log; exit 1; }
+
+# Monitoring, started after the message was accepted: a named consumer gets the history.
+"$stagegate" monitor --endpoint "$bus" --store var/monitoring.db 2>monitor.log &
+pids+=($!)
+for _ in $(seq 100); do
+  "$stagegate" status --store var/monitoring.db --application 002145678912 >status.txt 2>/dev/null && break
+  sleep 0.1
+done
+grep -q 'SENT_FOR_EXECUTION' status.txt || { echo "FAIL: monitoring has no stage"; cat status.txt monitor.log; exit 1; }
+grep -q '^planned      2026-11-25 (provider' status.txt || { echo "FAIL: planned date"; cat status.txt; exit 1; }
+"$stagegate" report violations --store var/monitoring.db --month 2026-11 --format html >report.html
+grep -q '<svg' report.html && grep -q '2026-12-15' report.html || { echo "FAIL: report"; head -c 600 report.html; exit 1; }
+"$stagegate" consumers list --var var | grep -q '^monitoring' || { echo "FAIL: monitoring not a known consumer"; exit 1; }
 echo "walkthrough: 1 passed, 0 failed"
