@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
     for (int w = 0; w < writers; ++w)
       threads.emplace_back([&] {
         for (int i; (i = next.fetch_add(1)) < appends;)
-          if (!journal.append(bus::JournalInput{"akimat", "m-" + std::to_string(i), "STAGE_NOTIFICATION", "stage", payload, document}))
+          if (!journal.append(bus::JournalInput{"akimat", "m-" + std::to_string(i), "STAGE_NOTIFICATION", "stage", payload, document, {{"monitoring", payload}}}))
             failures.fetch_add(1);
       });
     for (auto& thread : threads) thread.join();

@@ -43,6 +43,7 @@ struct Gateway::Impl {
   GatewayConfig config;
   Reloadable<signing::ProviderRegistry> registry;
   Reloadable<signing::Verifier> verifier;
+  Reloadable<routing::RoutingRules> rules;
   std::mutex reload_mutex;
   bus::Journal journal;
   bus::Dispatcher dispatcher;
@@ -54,6 +55,7 @@ struct Gateway::Impl {
       : config(std::move(c)),
         registry(signing::ProviderRegistry::load(config.providers)),
         verifier(signing::Verifier::create(config.trust)),
+        rules(load_rules()),
         journal(bus::Journal::open(config.journal)),
         dispatcher(journal, config.bus_endpoint, config.delivery),
         server(config.log_messages ? static_cast<MessageHandler&>(logged) : pipeline, config.server) {
@@ -61,6 +63,7 @@ struct Gateway::Impl {
         .add(verify_signature(verifier))
         .add(authorize_signer())
         .add(normalize_document())
+        .add(route_message(rules))
         .add(admit(dispatcher))
         .add(append_to_journal(journal, nullptr));
     journal.on_commit([this](std::uint64_t) { dispatcher.notify(); });
@@ -71,25 +74,33 @@ struct Gateway::Impl {
     journal.on_commit(nullptr);
   }
 
+  routing::RoutingRules load_rules() const {
+    return config.routes.empty() ? routing::RoutingRules::defaults() : routing::RoutingRules::load(config.routes);
+  }
+
   ReloadOutcome reload() {
     std::lock_guard lock(reload_mutex);
     try {
-      // Both are built before either is switched, so a bad file changes nothing.
+      // All are built before any is switched, so a bad file changes nothing.
       auto next_registry = signing::ProviderRegistry::load(config.providers);
       auto next_verifier = signing::Verifier::create(config.trust);
+      auto next_rules = load_rules();
       registry.replace(std::move(next_registry));
       verifier.replace(std::move(next_verifier));
+      rules.replace(std::move(next_rules));
     } catch (const std::exception& error) {
       return {false, std::string("reload refused, the running configuration stays: ") + error.what()};
     }
     return {true, "reloaded " + config.providers.string() + ", " + std::to_string(config.trust.anchors.size()) +
-                      " trust anchor path(s) and " + std::to_string(config.trust.crls.size()) + " CRL path(s)"};
+                      " trust anchor path(s), " + std::to_string(config.trust.crls.size()) + " CRL path(s) and " +
+                      (config.routes.empty() ? std::string("the built-in routing rules") : config.routes.string())};
   }
 
   std::vector<std::filesystem::path> watched_paths() const {
     std::vector<std::filesystem::path> paths{config.providers};
     paths.insert(paths.end(), config.trust.anchors.begin(), config.trust.anchors.end());
     paths.insert(paths.end(), config.trust.crls.begin(), config.trust.crls.end());
+    if (!config.routes.empty()) paths.push_back(config.routes);
     return paths;
   }
 

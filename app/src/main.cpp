@@ -12,12 +12,16 @@ constexpr std::string_view kUsage = R"(usage: stagegate <command> [options]
 
 commands:
   serve      [--var DIR] [--listen HOST:PORT] [--bus ENDPOINT] [--journal FILE]
-             [--providers FILE] [--ca FILE|DIR]... [--crl FILE|DIR]... [--workers N] [--quiet]
+             [--providers FILE] [--routes FILE] [--ca FILE|DIR]... [--crl FILE|DIR]... [--workers N] [--quiet]
              [--tls-cert CHAIN.pem --tls-key KEY.pem [--tls-client-ca CA.pem [--tls-require-client-cert]]]
              [--reload-poll SECONDS] [--max-backlog N] [--min-free-disk-mb N] [--max-failures N]
              [--keep-payload-days N] [--keep-receipt-days N]
-             run the gateway (defaults: var/, 127.0.0.1:8080, tcp://127.0.0.1:5556); the registry,
-             anchors and CRLs reload on SIGHUP and when they change (checked every 2 s; 0: SIGHUP only)
+             run the gateway (defaults: var/, 127.0.0.1:8080, tcp://127.0.0.1:5556, built-in routes);
+             the registry, anchors, CRLs and routes reload on SIGHUP and when they change
+             (checked every 2 s; 0: SIGHUP only)
+  routes     check [FILE] | default
+             check a routing rules file (exit 0 with its destinations, 1 with the mistake's
+             line and column); default prints the built-in rules, a commented starting point
   dev-setup  [--var DIR]
              create the development PKI and provider registry under var/ (idempotent)
   sign       --key KEY.pem --cert CERT.pem FILE
@@ -25,15 +29,17 @@ commands:
   send       --sender ID --password P [--url URL] [--service-id ID] [--message-id ID]
              [--tls-ca CA.pem] [--tls-cert CERT.pem [--tls-key KEY.pem]] FILE
              wrap a signed document in the bus envelope, post it, print the reply
-  tail       [--endpoint ENDPOINT] [--topic T]... [--count N] [--idle-timeout MS] [--quiet]
+  tail       [--endpoint ENDPOINT] [--destination D]... [--count N] [--idle-timeout MS] [--quiet]
              [--name NAME [--store FILE.db] [--window N]]
-             print delivered messages as JSON lines; with --name a durable consumer that resumes
+             print delivered messages as JSON lines (without --destination: whole messages,
+             as an observer); with --name a durable consumer that resumes
              after what it acknowledged, with --store keeping each message in SQLite first
   dlq        list | show ID | replay ID | drop ID  [--var DIR | --journal FILE]
              messages a consumer refused or failed on too often
   consumers  list | forget NAME  [--var DIR | --journal FILE]
              named consumers, their positions and how far behind they are
-  monitor    [--endpoint E] [--store FILE] [--calendar FILE] [--services FILE] [--name N]
+  monitor    [--endpoint E] [--store FILE|postgresql://...] [--calendar FILE] [--services FILE]
+             [--name N] [--destination D]
              the monitoring consumer: stage history, planned dates, overdue (var/monitoring.db)
   status     --application ID [--store FILE] [--today YYYY-MM-DD]
              one application's history with its planned date and overdue
@@ -63,6 +69,7 @@ int main(int argc, char** argv) {
     if (command == "monitor") return stagegate::cli::monitor(argc, argv);
     if (command == "status") return stagegate::cli::status(argc, argv);
     if (command == "report") return stagegate::cli::report(argc, argv);
+    if (command == "routes") return stagegate::cli::routes(argc, argv);
     std::cerr << "stagegate: unknown command " << command << "\n\n" << kUsage;
     return 2;
   } catch (const stagegate::cli::UsageError& error) {

@@ -81,13 +81,30 @@ class NormalizeDocument final : public Step {
       if (event->provider_bin != exchange.provider->bin)
         return refuse(Code::DataInvalid, "provider/@bin does not match the sending provider");
       exchange.payload = routing::to_json(event.value());
+      exchange.routing_key = routing::RoutingKey{exchange.inbound.service_id, event->service_code, event->stage,
+                                                 exchange.provider->bin};
     } else {
       auto info = routing::normalize_service_info(canonical);
       if (!info) return info.refusal();
       exchange.payload = routing::to_json(info.value());
+      exchange.routing_key =
+          routing::RoutingKey{exchange.inbound.service_id, info->registry_number, std::nullopt, exchange.provider->bin};
     }
     return proceed();
   }
+};
+
+class RouteMessage final : public Step {
+ public:
+  explicit RouteMessage(const Reloadable<routing::RoutingRules>& rules) : rules_(rules) {}
+  std::string_view name() const override { return "route_message"; }
+  Status process(Exchange& exchange) override {
+    exchange.routes = rules_.snapshot()->route(*exchange.routing_key, exchange.payload);
+    return proceed();
+  }
+
+ private:
+  const Reloadable<routing::RoutingRules>& rules_;
 };
 
 class Admit final : public Step {
@@ -113,6 +130,7 @@ class AppendToJournal final : public Step {
     input.topic = exchange.topic;
     input.payload = exchange.payload;
     input.document = exchange.inbound.document;
+    for (auto& route : exchange.routes) input.routes.push_back({route.destination, route.payload});
     auto receipt = journal_.append(input);
     if (!receipt) return receipt.refusal();
     exchange.receipt = receipt.value();
@@ -132,6 +150,9 @@ std::unique_ptr<Step> authenticate_sender(const Reloadable<signing::ProviderRegi
 }
 std::unique_ptr<Step> verify_signature(const Reloadable<signing::Verifier>& verifier) {
   return std::make_unique<VerifySignature>(verifier);
+}
+std::unique_ptr<Step> route_message(const Reloadable<routing::RoutingRules>& rules) {
+  return std::make_unique<RouteMessage>(rules);
 }
 std::unique_ptr<Step> admit(const bus::Dispatcher& dispatcher) { return std::make_unique<Admit>(dispatcher); }
 std::unique_ptr<Step> authorize_signer() { return std::make_unique<AuthorizeSigner>(); }

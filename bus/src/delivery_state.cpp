@@ -209,6 +209,18 @@ std::uint64_t DeliveryState::prune(std::uint64_t acknowledged_by_all, const std:
   empty.bind(1, static_cast<std::int64_t>(acknowledged_by_all));
   empty.bind(2, empty_before);
   if (empty.step() == SQLITE_DONE) touched += static_cast<std::uint64_t>(sqlite3_changes(impl_->db.get()));
+  sqlite::Statement empty_routes(impl_->db.get(),
+                                 "UPDATE routes SET payload = '' WHERE sequence IN (SELECT sequence FROM journal"
+                                 " WHERE sequence <= ?1 AND received_at < ?2) AND payload != ''");
+  empty_routes.bind(1, static_cast<std::int64_t>(acknowledged_by_all));
+  empty_routes.bind(2, empty_before);
+  empty_routes.step();
+  sqlite::Statement remove_routes(impl_->db.get(),
+                                  "DELETE FROM routes WHERE sequence IN (SELECT sequence FROM journal"
+                                  " WHERE sequence <= ?1 AND received_at < ?2)");
+  remove_routes.bind(1, static_cast<std::int64_t>(acknowledged_by_all));
+  remove_routes.bind(2, delete_before);
+  remove_routes.step();
   sqlite::Statement remove(impl_->db.get(), "DELETE FROM journal WHERE sequence <= ?1 AND received_at < ?2");
   remove.bind(1, static_cast<std::int64_t>(acknowledged_by_all));
   remove.bind(2, delete_before);

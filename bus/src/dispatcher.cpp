@@ -148,11 +148,11 @@ struct Dispatcher::Impl {
     if (!session.durable()) return;
     for (const auto sequence : state.replays_for(session.name)) {
       if (session.replays_sent.count(sequence)) continue;
-      if (const auto entry = journal.read(sequence)) {
+      if (const auto entry = journal.read(sequence, session.topics)) {
         deliver(session, *entry, frame::kReplay);
         session.replays_sent.insert(sequence);
       } else {
-        state.replay_done(session.name, sequence);  // retention removed it
+        state.replay_done(session.name, sequence);  // retention removed it, or not routed here
       }
     }
   }

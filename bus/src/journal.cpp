@@ -1,8 +1,10 @@
 #include "stagegate/bus/journal.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <future>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -18,15 +20,32 @@ struct PendingAppend {
   std::promise<Result<Receipt>> done;
 };
 
-std::string topic_filter(const std::vector<std::string>& topics) {
-  // Topics are gateway-chosen names ([a-z.-]); quoting keeps any other text inert anyway.
+std::string quoted_list(const std::vector<std::string>& names) {
+  // Destinations are configured names ([a-z_.-]); quoting keeps any other text inert anyway.
   std::string sql;
-  for (const auto& topic : topics) {
+  for (const auto& topic : names) {
     std::string quoted = "'";
     for (const char c : topic) quoted += c == '\'' ? std::string("''") : std::string(1, c);
     sql += (sql.empty() ? "" : ",") + quoted + "'";
   }
   return sql;
+}
+
+// Whole messages, or with destinations each message once, as the first of them sees it
+// (SQLite takes the bare columns from the row that gives MIN()).
+std::string select_entries(const std::string& condition, const std::vector<std::string>& destinations) {
+  if (destinations.empty())
+    return "SELECT sequence, received_at, sender_id, message_id, service_id, topic, payload FROM journal WHERE " +
+           condition + " AND payload != ''";  // emptied by retention
+  return "SELECT j.sequence, j.received_at, j.sender_id, j.message_id, j.service_id, MIN(r.destination), r.payload"
+         " FROM journal j JOIN routes r ON r.sequence = j.sequence WHERE " +
+         condition + " AND r.destination IN (" + quoted_list(destinations) +
+         ") AND r.payload != '' GROUP BY j.sequence";
+}
+
+JournalEntry entry_from(sqlite::Statement& row) {
+  return JournalEntry{static_cast<std::uint64_t>(row.column_int(0)), row.column_text(1), row.column_text(2),
+                      row.column_text(3), row.column_text(4), row.column_text(5), row.column_text(6)};
 }
 
 }  // namespace
@@ -38,6 +57,7 @@ struct Journal::Impl {
   sqlite::Database writer;
   sqlite::Statement find_existing;
   sqlite::Statement insert;
+  sqlite::Statement insert_route;
   // Readers share one connection under a mutex (WAL: they never wait for the writer).
   sqlite::Database reader;
   mutable std::mutex read_mutex;
@@ -60,6 +80,7 @@ struct Journal::Impl {
         insert(writer.get(),
                "INSERT INTO journal(received_at, sender_id, message_id, service_id, topic, payload, document) "
                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+        insert_route(writer.get(), "INSERT INTO routes(destination, sequence, payload) VALUES (?1, ?2, ?3)"),
         reader(open_journal_database(f)),
         read_one(reader.get(),
                  "SELECT sequence, received_at, sender_id, message_id, service_id, topic, payload FROM journal "
@@ -100,6 +121,19 @@ struct Journal::Impl {
     sqlite::exec(writer.get(), "ROLLBACK", ignored);
     const auto refusal = refuse(Code::Internal, "journal " + what + ": " + sqlite3_errmsg(writer.get()));
     for (std::size_t i = 0; i < batch.size(); ++i) results[i] = refusal;
+  }
+
+  bool insert_routes(std::uint64_t sequence, const JournalInput& input) {
+    for (const auto& route : input.routes) {
+      insert_route.reset();
+      insert_route.bind(1, route.destination);
+      insert_route.bind(2, static_cast<std::int64_t>(sequence));
+      insert_route.bind(3, route.payload);
+      const int inserted = insert_route.step();
+      insert_route.reset();
+      if (inserted != SQLITE_DONE) return false;
+    }
+    return true;
   }
 
   void commit(std::vector<PendingAppend*>& batch) {
@@ -144,6 +178,11 @@ struct Journal::Impl {
           break;
         }
         const auto sequence = static_cast<std::uint64_t>(sqlite3_last_insert_rowid(writer.get()));
+        if (!insert_routes(sequence, input)) {
+          ok = false;
+          fail_all(batch, results, "route insert");
+          break;
+        }
         results[i] = Receipt{sequence, received_at, false};
         last = std::max(last, sequence);
       }
@@ -181,35 +220,66 @@ void Journal::on_commit(std::function<void(std::uint64_t)> callback) {
 }
 
 std::vector<JournalEntry> Journal::read_after(std::uint64_t sequence, std::size_t limit,
-                                              const std::vector<std::string>& topics) const {
-  std::string sql =
-      "SELECT sequence, received_at, sender_id, message_id, service_id, topic, payload FROM journal WHERE sequence > ?1"
-      " AND payload != ''";  // emptied by retention
-  if (!topics.empty()) sql += " AND topic IN (" + topic_filter(topics) + ")";
-  sql += " ORDER BY sequence LIMIT ?2";
+                                              const std::vector<std::string>& destinations) const {
   std::lock_guard lock(impl_->read_mutex);
-  sqlite::Statement read(impl_->reader.get(), sql.c_str());
-  read.bind(1, static_cast<std::int64_t>(sequence));
-  read.bind(2, static_cast<std::int64_t>(limit));
   std::vector<JournalEntry> entries;
-  while (read.step() == SQLITE_ROW)
-    entries.push_back(JournalEntry{static_cast<std::uint64_t>(read.column_int(0)), read.column_text(1),
-                                   read.column_text(2), read.column_text(3), read.column_text(4), read.column_text(5),
-                                   read.column_text(6)});
+  if (destinations.empty()) {
+    sqlite::Statement read(impl_->reader.get(), (select_entries("sequence > ?1", {}) + " ORDER BY sequence LIMIT ?2").c_str());
+    read.bind(1, static_cast<std::int64_t>(sequence));
+    read.bind(2, static_cast<std::int64_t>(limit));
+    while (read.step() == SQLITE_ROW) entries.push_back(entry_from(read));
+    return entries;
+  }
+  // One range scan of the (destination, sequence) key per destination, merged here: a
+  // single query with GROUP BY would read every later row before applying the limit.
+  std::map<std::uint64_t, JournalEntry> merged;
+  std::vector<std::string> names = destinations;
+  std::sort(names.begin(), names.end());
+  sqlite::Statement read(impl_->reader.get(),
+                         "SELECT j.sequence, j.received_at, j.sender_id, j.message_id, j.service_id, r.destination, "
+                         "r.payload FROM routes r JOIN journal j ON j.sequence = r.sequence "
+                         "WHERE r.destination = ?3 AND r.sequence > ?1 AND r.payload != '' ORDER BY r.sequence LIMIT ?2");
+  for (const auto& name : names) {
+    read.reset();
+    read.bind(1, static_cast<std::int64_t>(sequence));
+    read.bind(2, static_cast<std::int64_t>(limit));
+    read.bind(3, name);
+    while (read.step() == SQLITE_ROW) {
+      auto entry = entry_from(read);
+      merged.try_emplace(entry.sequence, std::move(entry));  // names in order: the first keeps it
+    }
+  }
+  for (auto& [at, entry] : merged) {
+    if (entries.size() == limit) break;
+    entries.push_back(std::move(entry));
+  }
   return entries;
 }
 
-std::optional<JournalEntry> Journal::read(std::uint64_t sequence) const {
+std::optional<JournalEntry> Journal::read(std::uint64_t sequence, const std::vector<std::string>& destinations) const {
   std::lock_guard lock(impl_->read_mutex);
-  auto& read = impl_->read_one;
-  read.reset();
+  if (destinations.empty()) {
+    auto& read = impl_->read_one;
+    read.reset();
+    read.bind(1, static_cast<std::int64_t>(sequence));
+    std::optional<JournalEntry> entry;
+    if (read.step() == SQLITE_ROW) entry = entry_from(read);
+    read.reset();
+    return entry;
+  }
+  sqlite::Statement read(impl_->reader.get(), select_entries("j.sequence = ?1", destinations).c_str());
   read.bind(1, static_cast<std::int64_t>(sequence));
-  std::optional<JournalEntry> entry;
-  if (read.step() == SQLITE_ROW)
-    entry = JournalEntry{static_cast<std::uint64_t>(read.column_int(0)), read.column_text(1), read.column_text(2),
-                         read.column_text(3), read.column_text(4), read.column_text(5), read.column_text(6)};
-  read.reset();
-  return entry;
+  if (read.step() == SQLITE_ROW) return entry_from(read);
+  return std::nullopt;
+}
+
+std::vector<std::string> Journal::destinations(std::uint64_t sequence) const {
+  std::lock_guard lock(impl_->read_mutex);
+  sqlite::Statement read(impl_->reader.get(), "SELECT destination FROM routes WHERE sequence = ?1 ORDER BY destination");
+  read.bind(1, static_cast<std::int64_t>(sequence));
+  std::vector<std::string> names;
+  while (read.step() == SQLITE_ROW) names.push_back(read.column_text(0));
+  return names;
 }
 
 std::uint64_t Journal::last_sequence() const { return impl_->last_committed.load(); }

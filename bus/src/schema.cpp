@@ -45,7 +45,21 @@ sqlite::Database open_journal_database(const std::filesystem::path& file) {
                         " sequence INTEGER NOT NULL,"
                         " requested_at TEXT NOT NULL,"
                         " PRIMARY KEY(consumer, sequence));"
-                        "PRAGMA user_version=2;");
+                        "CREATE TABLE IF NOT EXISTS routes ("
+                        " destination TEXT NOT NULL,"
+                        " sequence INTEGER NOT NULL,"
+                        " payload TEXT NOT NULL,"
+                        " PRIMARY KEY(destination, sequence)) WITHOUT ROWID;"
+                        "CREATE INDEX IF NOT EXISTS routes_by_sequence ON routes(sequence);");
+  // Journals written before routing rules: each message went to its topic, whole.
+  sqlite::Statement version(db.get(), "PRAGMA user_version");
+  if (version.scalar() < 3)
+    sqlite::exec_or_throw(db.get(),
+                          "BEGIN IMMEDIATE;"
+                          "INSERT OR IGNORE INTO routes(destination, sequence, payload)"
+                          " SELECT topic, sequence, payload FROM journal;"
+                          "PRAGMA user_version=3;"
+                          "COMMIT;");
   return db;
 }
 

@@ -143,7 +143,7 @@ int main(int argc, char** argv) try {
     consumers.push_back(std::make_unique<Child>(
         name,
         std::vector<std::string>{binary, "tail", "--endpoint", bus, "--name", name, "--store", (dir / (name + ".db")).string(),
-                                 "--quiet", "--window", "128"},
+                                 "--destination", name, "--quiet", "--window", "128"},
         dir / (name + ".log")));
   gateway.start();
   for (auto& consumer : consumers) consumer->start();

@@ -9,6 +9,7 @@
 #include "stagegate/adapters/bus_client.h"
 #include "stagegate/app/gateway.h"
 #include "stagegate/bus/subscriber.h"
+#include "stagegate/routing/rules.h"
 #include "stagegate/signing/pki.h"
 #include "stagegate/signing/provider_registry.h"
 #include "stagegate/signing/signer.h"
@@ -66,11 +67,13 @@ struct GatewayFixture {
                     signing::Provider{kSender, sample_provider_bin(), {"STAGE_NOTIFICATION", "SERVICE_INFO"}}, kPassword)
              << '\n';
     registry.close();
+    std::ofstream(routes_file()) << routing::RoutingRules::default_text();
     app::GatewayConfig config;
     config.server.port = 0;
     config.bus_endpoint = "tcp://127.0.0.1:*";
     config.journal = dir / "journal.db";
     config.providers = dir / "providers.conf";
+    config.routes = routes_file();
     // The committed attack corpus (tests/data) is signed by the committed test CA.
     config.trust.anchors = {pki.ca_certificate(), std::filesystem::path(STAGEGATE_TEST_DATA) / "pki" / "ca.pem"};
     std::filesystem::create_directories(crl_dir());
@@ -84,6 +87,14 @@ struct GatewayFixture {
 
   std::filesystem::path crl_dir() const { return dir / "crls"; }
   std::filesystem::path registry_file() const { return dir / "providers.conf"; }
+  std::filesystem::path routes_file() const { return dir / "routes.toml"; }
+
+  // An observer of some destinations, welcomed before anything is posted.
+  bus::Subscriber observe(std::vector<std::string> destinations) const {
+    bus::Subscriber observer(gateway->bus_endpoint(), std::move(destinations));
+    if (!observer.wait_ready(std::chrono::seconds(10))) throw std::runtime_error("observer never got the welcome");
+    return observer;
+  }
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(gateway->soap_port()) + "/"; }
 

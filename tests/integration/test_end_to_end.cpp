@@ -49,6 +49,41 @@ BOOST_AUTO_TEST_CASE(service_information_is_routed_to_the_knowledge_base_topic) 
   BOOST_TEST(delivered->payload.find("\"schema\":\"stagegate.kb/1\"") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(each_destination_receives_what_the_routing_rules_let_it_see) {
+  auto monitoring = observe({"monitoring"});
+  auto knowledge_base = observe({"knowledge_base"});
+  auto notification = observe({"notification"});
+  const auto stage = post(sign(test::sample_stage()));
+  BOOST_REQUIRE(stage.status_code == "SCSS001");
+  const auto last_name = std::string("\"lastName\"");
+
+  const auto whole = monitoring.receive(10s);
+  BOOST_REQUIRE(whole.has_value());
+  BOOST_TEST(whole->topic == "monitoring");
+  BOOST_TEST(whole->payload.find(last_name) != std::string::npos);
+  BOOST_TEST(whole->payload.find("\"executor\"") != std::string::npos);
+
+  const auto without_names = knowledge_base.receive(10s);
+  BOOST_REQUIRE(without_names.has_value());
+  BOOST_TEST(without_names->topic == "knowledge_base");
+  BOOST_TEST(without_names->sequence == *stage.sequence);
+  BOOST_TEST(without_names->payload.find(last_name) == std::string::npos, without_names->payload);
+  BOOST_TEST(without_names->payload.find("\"schema\":\"stagegate.stage/1\"") != std::string::npos);
+
+  const auto with_names = notification.receive(10s);
+  BOOST_REQUIRE(with_names.has_value());
+  BOOST_TEST(with_names->payload.find(last_name) != std::string::npos);
+  BOOST_TEST(with_names->payload.find("\"executor\"") == std::string::npos, with_names->payload);
+
+  std::string info = test::read_text(std::filesystem::path(STAGEGATE_SAMPLES) / "service-info.xml");
+  BOOST_REQUIRE(post(sign(info), "SERVICE_INFO").status_code == "SCSS001");
+  const auto form = knowledge_base.receive(10s);
+  BOOST_REQUIRE(form.has_value());
+  BOOST_TEST(form->payload.find("\"schema\":\"stagegate.kb/1\"") != std::string::npos);
+  BOOST_TEST(!monitoring.receive(500ms).has_value());
+  BOOST_TEST(!notification.receive(100ms).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(messages_arrive_in_journal_order) {
   std::vector<std::uint64_t> sequences;
   for (int i = 0; i < 20; ++i) {

@@ -59,6 +59,26 @@ BOOST_AUTO_TEST_CASE(a_broken_registry_is_refused_and_the_running_one_stays) {
   BOOST_TEST(post(sign(test::sample_stage())).status_code == "SCSS001");
 }
 
+BOOST_AUTO_TEST_CASE(changed_routing_rules_apply_to_the_next_message_and_a_broken_file_changes_nothing) {
+  auto audit = observe({"audit"});
+  std::ofstream(routes_file(), std::ios::trunc) << "format = 1\n[destinations.audit]\nfields = [\"applicationId\"]\n"
+                                                  "[[routes]]\nto = [\"audit\"]\nstages = [\"SENT_FOR_EXECUTION\"]\n";
+  const auto applied = gateway->reload();
+  BOOST_TEST(applied.applied, applied.message);
+  BOOST_REQUIRE(post(sign(test::sample_stage())).status_code == "SCSS001");
+  const auto delivered = audit.receive(10s);
+  BOOST_REQUIRE(delivered.has_value());
+  BOOST_TEST(delivered->payload.find("\"applicationId\"") != std::string::npos);
+  BOOST_TEST(delivered->payload.find("\"recipient\"") == std::string::npos, delivered->payload);
+
+  std::ofstream(routes_file(), std::ios::trunc) << "format = 1\n[[routes]]\nto = [\"nowhere\"]\n";
+  const auto refused = gateway->reload();
+  BOOST_TEST(!refused.applied);
+  BOOST_TEST(refused.message.find("routes.toml:") != std::string::npos, refused.message);
+  BOOST_REQUIRE(post(sign(test::sample_stage())).status_code == "SCSS001");
+  BOOST_TEST(audit.receive(10s).has_value());  // still routed by the running rules
+}
+
 BOOST_AUTO_TEST_CASE(reloading_under_load_refuses_nothing_in_flight) {
   const auto document = sign(test::sample_stage());
   std::atomic<int> accepted{0};

@@ -13,5 +13,6 @@ int consumers(int argc, char** argv);
 int monitor(int argc, char** argv);
 int status(int argc, char** argv);
 int report(int argc, char** argv);
+int routes(int argc, char** argv);
 
 }  // namespace stagegate::cli

@@ -27,11 +27,12 @@ monitoring::Date today(const Arguments& args) {
 
 }  // namespace
 
-// The monitoring consumer: a named, acknowledged subscriber to the stage topic that keeps
+// The monitoring consumer: a named, acknowledged subscriber to the monitoring destination
+// (or --destination) that keeps
 // each application's stages, planned date and overdue in its store.
 int monitor(int argc, char** argv) {
   const Arguments args(argc, argv, 2);
-  args.allow_only({"endpoint", "store", "var", "calendar", "services", "name", "window"});
+  args.allow_only({"endpoint", "store", "var", "calendar", "services", "name", "window", "destination"});
   const auto calendar = load_calendar(args);
   const auto services = monitoring::ServiceCatalogue::load(args.get_or("services", STAGEGATE_MONITORING_DATA "/services.conf"));
   auto store = monitoring::open_sqlite_store(store_file(args));
@@ -40,7 +41,7 @@ int monitor(int argc, char** argv) {
   bus::SubscriberConfig config;
   config.endpoint = args.get_or("endpoint", "tcp://127.0.0.1:5556");
   config.name = args.get_or("name", "monitoring");
-  config.topics = {"stage"};
+  config.topics = {args.get_or("destination", "monitoring")};
   config.window = std::stoul(args.get_or("window", "64"));
   config.processed = store->last_sequence();
   bus::Subscriber subscriber(config);

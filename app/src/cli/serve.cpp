@@ -23,7 +23,7 @@ std::pair<std::string, int> parse_listen(const std::string& listen) {
 
 int serve(int argc, char** argv) {
   const Arguments args(argc, argv, 2, {"quiet", "tls-require-client-cert"});
-  args.allow_only({"var", "listen", "bus", "journal", "providers", "ca", "crl", "workers", "quiet", "reload-poll",
+  args.allow_only({"var", "listen", "bus", "journal", "providers", "routes", "ca", "crl", "workers", "quiet", "reload-poll",
                    "tls-cert", "tls-key", "tls-client-ca", "tls-require-client-cert",
                    "max-backlog", "min-free-disk-mb", "max-failures", "keep-payload-days", "keep-receipt-days"});
   const Defaults defaults(args.get_or("var", "var"));
@@ -34,6 +34,7 @@ int serve(int argc, char** argv) {
   config.bus_endpoint = args.get_or("bus", "tcp://127.0.0.1:5556");
   config.journal = args.get_or("journal", defaults.journal().string());
   config.providers = args.get_or("providers", defaults.providers().string());
+  config.routes = args.get_or("routes", "");
   for (const auto& ca : args.all("ca")) config.trust.anchors.emplace_back(ca);
   if (config.trust.anchors.empty()) config.trust.anchors.push_back(defaults.ca_certificate());
   for (const auto& crl : args.all("crl")) config.trust.crls.emplace_back(crl);

@@ -15,7 +15,7 @@ namespace stagegate::cli {
 // message in a SQLite file and acknowledges only once a message is stored there.
 int tail(int argc, char** argv) {
   const Arguments args(argc, argv, 2, {"quiet"});
-  args.allow_only({"endpoint", "topic", "count", "idle-timeout", "name", "store", "window", "quiet"});
+  args.allow_only({"endpoint", "topic", "destination", "count", "idle-timeout", "name", "store", "window", "quiet"});
   const auto endpoint = args.get_or("endpoint", "tcp://127.0.0.1:5556");
   const long count = std::stol(args.get_or("count", "0"));  // 0: until interrupted
   const auto idle_timeout = std::chrono::milliseconds(std::stol(args.get_or("idle-timeout", "0")));
@@ -29,7 +29,8 @@ int tail(int argc, char** argv) {
   bus::SubscriberConfig config;
   config.endpoint = endpoint;
   config.name = args.get_or("name", "");
-  config.topics = args.all("topic");
+  config.topics = args.all("destination");
+  for (const auto& topic : args.all("topic")) config.topics.push_back(topic);  // the earlier name
   config.window = std::stoul(args.get_or("window", "64"));
   config.processed = archive ? archive->last_sequence() : 0;
   bus::Subscriber subscriber(config);

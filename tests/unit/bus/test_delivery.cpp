@@ -49,7 +49,7 @@ struct DeliveryFixture {
   }
 
   void append(const std::string& id, const std::string& topic) {
-    BOOST_REQUIRE(journal.append(bus::JournalInput{"akimat", id, "S", topic, "{\"id\":\"" + id + "\"}", "<d/>"}).ok());
+    BOOST_REQUIRE(journal.append(bus::JournalInput{"akimat", id, "S", topic, "{\"id\":\"" + id + "\"}", "<d/>", {{topic, "{\"id\":\"" + id + "\"}"}}}).ok());
     dispatcher.notify();
   }
 };
@@ -102,7 +102,7 @@ BOOST_AUTO_TEST_CASE(an_observer_starts_at_the_end_of_the_journal) {
   bus::Dispatcher second(journal, "tcp://127.0.0.1:*");
   bus::Subscriber subscriber(second.endpoint());
   BOOST_REQUIRE(subscriber.wait_ready(5s));
-  BOOST_REQUIRE(journal.append(bus::JournalInput{"akimat", "new", "S", "stage", "{}", "<d/>"}).ok());
+  BOOST_REQUIRE(journal.append(bus::JournalInput{"akimat", "new", "S", "stage", "{}", "<d/>", {{"stage", "{}"}}}).ok());
   second.notify();
   const auto message = subscriber.receive(5s);
   BOOST_REQUIRE(message.has_value());
@@ -133,7 +133,7 @@ BOOST_AUTO_TEST_CASE(after_a_gateway_restart_the_same_subscriber_resumes_without
   std::this_thread::sleep_for(400ms);  // positions are written every 200 ms
   owned.reset();                       // the gateway goes away (its messages in flight are lost)
   for (int i = 11; i <= 12; ++i)
-    BOOST_REQUIRE(journal.append(bus::JournalInput{"akimat", "m" + std::to_string(i), "S", "stage", "{}", "<d/>"}).ok());
+    BOOST_REQUIRE(journal.append(bus::JournalInput{"akimat", "m" + std::to_string(i), "S", "stage", "{}", "<d/>", {{"stage", "{}"}}}).ok());
   owned = std::make_unique<bus::Dispatcher>(journal, endpoint, quick_failures());
   // The subscriber notices the silence, says HELLO again and continues after 5.
   BOOST_TEST(take(consumer, 7) == range(6, 12), boost::test_tools::per_element());
@@ -211,7 +211,7 @@ BOOST_AUTO_TEST_CASE(backlog_past_the_limit_refuses_admission) {
   }
   BOOST_TEST(limited.admission().ok());
   for (int i = 1; i <= 5; ++i) {
-    BOOST_REQUIRE(journal.append(bus::JournalInput{"akimat", "m" + std::to_string(i), "S", "stage", "{}", "<d/>"}).ok());
+    BOOST_REQUIRE(journal.append(bus::JournalInput{"akimat", "m" + std::to_string(i), "S", "stage", "{}", "<d/>", {{"stage", "{}"}}}).ok());
     limited.notify();
   }
   std::this_thread::sleep_for(300ms);

@@ -12,7 +12,8 @@ using namespace stagegate;
 namespace {
 
 bus::JournalInput input(const std::string& message_id, const std::string& topic = "stage") {
-  return bus::JournalInput{"akimat", message_id, "STAGE_NOTIFICATION", topic, "{\"n\":\"" + message_id + "\"}", "<doc/>"};
+  return bus::JournalInput{"akimat", message_id, "STAGE_NOTIFICATION", topic, "{\"n\":\"" + message_id + "\"}", "<doc/>",
+                           {{topic, "{\"n\":\"" + message_id + "\"}"}}};
 }
 
 }  // namespace
@@ -77,6 +78,37 @@ BOOST_AUTO_TEST_CASE(read_after_pages_in_order) {
   BOOST_TEST(page.front().payload == "{\"n\":\"m4\"}");
   BOOST_TEST(page.front().topic == "stage");
   BOOST_TEST(journal.read_after(10, 5).empty());
+}
+
+BOOST_AUTO_TEST_CASE(each_destination_reads_its_own_payload) {
+  test::TempDir dir;
+  auto journal = bus::Journal::open(dir / "journal.db");
+  auto routed = input("m1");
+  routed.payload = "{\"whole\":1}";
+  routed.routes = {{"monitoring", "{\"all\":1}"}, {"knowledge_base", "{\"no_names\":1}"}};
+  auto unrouted = input("m2");
+  unrouted.routes = {{"monitoring", "{\"m2\":1}"}};
+  BOOST_REQUIRE(journal.append(routed).ok());
+  BOOST_REQUIRE(journal.append(unrouted).ok());
+
+  const auto kb = journal.read_after(0, 10, {"knowledge_base"});
+  BOOST_REQUIRE(kb.size() == 1u);
+  BOOST_TEST(kb.front().topic == "knowledge_base");
+  BOOST_TEST(kb.front().payload == "{\"no_names\":1}");
+
+  const auto both = journal.read_after(0, 10, {"monitoring", "knowledge_base"});
+  BOOST_REQUIRE(both.size() == 2u);  // each message once, as the first destination by name sees it
+  BOOST_TEST(both[0].topic == "knowledge_base");
+  BOOST_TEST(both[1].topic == "monitoring");
+
+  const auto whole = journal.read_after(0, 10);
+  BOOST_REQUIRE(whole.size() == 2u);
+  BOOST_TEST(whole.front().topic == "stage");
+  BOOST_TEST(whole.front().payload == "{\"whole\":1}");
+
+  BOOST_TEST(!journal.read(2, {"knowledge_base"}).has_value());
+  BOOST_TEST(journal.read(1, {"monitoring"})->payload == "{\"all\":1}");
+  BOOST_TEST(journal.destinations(1) == (std::vector<std::string>{"knowledge_base", "monitoring"}));
 }
 
 BOOST_AUTO_TEST_CASE(concurrent_appends_get_distinct_sequences) {

@@ -17,6 +17,8 @@ struct GatewayConfig {
   std::filesystem::path journal = "var/journal.db";
   std::filesystem::path providers = "var/providers.conf";
   signing::TrustConfig trust;
+  // Routing rules (routing/data/routes.toml shows the format); empty: the built-in rules.
+  std::filesystem::path routes;
   bus::DeliveryOptions delivery;
   bool log_messages = true;
   // How often the registry, anchors and CRLs are checked for changes; zero: only reload().
@@ -39,7 +41,7 @@ class Gateway {
 
   void start();
   void stop();
-  // Loads the provider registry, trust anchors and CRLs again and switches to them at once;
+  // Loads the provider registry, trust anchors, CRLs and routing rules again and switches to them at once;
   // requests in flight finish with what they started with. On any error nothing changes.
   // Runs on SIGHUP and when a watched file changes.
   ReloadOutcome reload();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "stagegate/core/message.h"
+#include "stagegate/routing/rules.h"
 #include "stagegate/signing/provider_registry.h"
 #include "stagegate/signing/verifier.h"
 
@@ -19,8 +20,10 @@ struct Exchange {
   const InboundMessage& inbound;
   std::optional<signing::Provider> provider;        // after sender authentication
   std::optional<signing::VerifiedDocument> verified;  // after signature verification
-  std::string topic;    // routing topic: "stage" or "kb"
+  std::string topic;    // the kind of message: "stage" or "kb"
   std::string payload;  // normalized JSON, read from verified bytes only
+  std::optional<routing::RoutingKey> routing_key;  // after normalization
+  std::vector<routing::RoutedPayload> routes;      // destinations and what each may see
   std::optional<Receipt> receipt;  // after the journal append
 };
 

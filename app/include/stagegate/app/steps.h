@@ -21,6 +21,8 @@ std::unique_ptr<Step> verify_signature(const Reloadable<signing::Verifier>& veri
 std::unique_ptr<Step> authorize_signer();
 // SCHEMA / DATA_INVALID: normalizes the verified bytes into the message's JSON.
 std::unique_ptr<Step> normalize_document();
+// Picks the destinations by the routing rules and reduces the payload for each; never refuses.
+std::unique_ptr<Step> route_message(const Reloadable<routing::RoutingRules>& rules);
 // OVERLOADED when delivery is too far behind or the journal's disk is almost full.
 std::unique_ptr<Step> admit(const bus::Dispatcher& dispatcher);
 // INTERNAL when the journal refuses; `on_appended` runs after a durable, new append.

@@ -16,13 +16,21 @@
 
 namespace stagegate::bus {
 
+// One destination a message is routed to, with the payload that destination may see.
+struct Route {
+  std::string destination;  // e.g. "monitoring"; consumers subscribe to destinations
+  std::string payload;
+};
+
 struct JournalInput {
   std::string sender_id;
   std::string message_id;
   std::string service_id;
-  std::string topic;     // routing topic, e.g. "stage" or "kb"
-  std::string payload;   // the normalized message (JSON)
+  std::string topic;     // the kind of message, e.g. "stage" or "kb"
+  std::string payload;   // the whole normalized message (JSON), for audit and observers
   std::string document;  // the signed business document as received, kept for audit
+  // Empty: accepted and kept, delivered to no destination (no routing rule matched).
+  std::vector<Route> routes;
 };
 
 struct JournalEntry {
@@ -31,8 +39,8 @@ struct JournalEntry {
   std::string sender_id;
   std::string message_id;
   std::string service_id;
-  std::string topic;
-  std::string payload;
+  std::string topic;    // the destination when read for destinations, else the kind
+  std::string payload;  // that destination's payload, else the whole message
 };
 
 struct JournalOptions {
@@ -55,10 +63,13 @@ class Journal {
   // Runs on the committing thread after each commit, with the last committed sequence.
   void on_commit(std::function<void(std::uint64_t)> callback);
 
-  // Entries after `sequence` in order; only the given topics when `topics` is not empty.
+  // Entries after `sequence` in order. With `destinations`, only messages routed to one of
+  // them, each once, as the first of them (by name) sees it; without, whole messages.
   std::vector<JournalEntry> read_after(std::uint64_t sequence, std::size_t limit,
-                                       const std::vector<std::string>& topics = {}) const;
-  std::optional<JournalEntry> read(std::uint64_t sequence) const;
+                                       const std::vector<std::string>& destinations = {}) const;
+  std::optional<JournalEntry> read(std::uint64_t sequence, const std::vector<std::string>& destinations = {}) const;
+  // The destinations a message was routed to, by name.
+  std::vector<std::string> destinations(std::uint64_t sequence) const;
   std::uint64_t last_sequence() const;  // last committed
   std::uint64_t count() const;
   const std::filesystem::path& file() const;

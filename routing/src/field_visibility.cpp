@@ -1,0 +1,62 @@
+#include "field_visibility.h"
+
+#include <array>
+
+namespace stagegate::routing {
+namespace {
+
+constexpr std::string_view kKnownFields[] = {
+    // stagegate.stage/1
+    "schema", "applicationId", "service", "service.code", "service.name", "provider", "provider.bin",
+    "provider.name", "recipient", "recipient.iin", "recipient.bin", "recipient.lastName", "recipient.firstName",
+    "recipient.middleName", "receptionPlace", "receptionDate", "executor", "plannedDate", "executionDate", "stage",
+    "stage.code", "stage.name", "stage.at", "outcome", "delayReason", "delayReason.kind", "delayReason.text",
+    // stagegate.kb/1
+    "registryNumber", "name", "name.kk", "name.ru", "standard", "regulation", "legalChanges", "url", "responsible",
+    "responsible.fullName", "responsible.position", "responsible.phone", "responsible.email", "body", "body.bin",
+    "body.name"};
+
+std::string parent_of(const std::string& path) {
+  const auto dot = path.find('.');
+  return dot == std::string::npos ? std::string() : path.substr(0, dot);
+}
+
+}  // namespace
+
+bool is_known_field(std::string_view path) {
+  for (const auto known : kKnownFields)
+    if (known == path) return true;
+  return false;
+}
+
+bool FieldVisibility::shown(const std::string& path) const {
+  const auto parent = parent_of(path);
+  if (hidden_.count(path) || (!parent.empty() && hidden_.count(parent))) return false;
+  return path == "schema" || shown_.count("*") || shown_.count(path) || (!parent.empty() && shown_.count(parent));
+}
+
+bool FieldVisibility::shows_part_of(const std::string& path) const {
+  if (hidden_.count(path)) return false;
+  if (shown_.count("*") || shown_.count(path)) return true;
+  for (const auto& shown : shown_)
+    if (shown.rfind(path + ".", 0) == 0) return true;
+  return false;
+}
+
+nlohmann::ordered_json FieldVisibility::project(const nlohmann::ordered_json& whole) const {
+  auto visible = nlohmann::ordered_json::object();
+  for (const auto& [key, value] : whole.items()) {
+    if (!value.is_object()) {
+      if (shown(key)) visible[key] = value;
+      continue;
+    }
+    if (!shows_part_of(key)) continue;
+    auto part = nlohmann::ordered_json::object();
+    for (const auto& [child, child_value] : value.items())
+      if (shown(key + "." + child)) part[child] = child_value;
+    if (!part.empty()) visible[key] = std::move(part);
+  }
+  return visible;
+}
+
+}  // namespace stagegate::routing

@@ -1,0 +1,28 @@
+#pragma once
+// Which fields of a normalized message a destination may see, as paths of one or two
+// levels ("recipient", "recipient.lastName"); "schema" is always kept.
+#include <set>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace stagegate::routing {
+
+// A path of stagegate.stage/1 or stagegate.kb/1 (docs/messages.md).
+bool is_known_field(std::string_view path);
+
+class FieldVisibility {
+ public:
+  void show(const std::string& path) { shown_.insert(path); }
+  void hide(const std::string& path) { hidden_.insert(path); }
+  bool shows_everything() const { return shown_.count("*") && hidden_.empty(); }
+  nlohmann::ordered_json project(const nlohmann::ordered_json& whole) const;
+
+ private:
+  bool shown(const std::string& path) const;
+  bool shows_part_of(const std::string& path) const;
+  std::set<std::string> shown_, hidden_;
+};
+
+}  // namespace stagegate::routing

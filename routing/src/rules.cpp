@@ -1,0 +1,204 @@
+#include "stagegate/routing/rules.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+#include <toml++/toml.h>
+
+#include "field_visibility.h"
+#include "stagegate/routing/normalize.h"
+
+namespace stagegate::routing {
+namespace {
+
+constexpr std::int64_t kFormat = 1;
+constexpr std::array kServiceIds{"STAGE_NOTIFICATION", "SERVICE_INFO"};
+
+struct Route {
+  std::set<std::string> service_ids, service_codes, providers;
+  std::set<Stage> stages;
+  std::vector<std::string> to;
+
+  bool matches(const RoutingKey& key) const {
+    if (!service_ids.empty() && !service_ids.count(key.service_id)) return false;
+    if (!service_codes.empty() && !service_codes.count(key.service_code)) return false;
+    if (!providers.empty() && !providers.count(key.provider_bin)) return false;
+    if (!stages.empty() && (!key.stage || !stages.count(*key.stage))) return false;
+    return true;
+  }
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string_view source) : source_(source) {}
+
+  [[noreturn]] void fail(const toml::source_region& where, const std::string& message) const {
+    std::ostringstream text;
+    text << source_ << ':' << where.begin.line << ':' << where.begin.column << ": " << message;
+    throw RulesError(text.str());
+  }
+
+  void only_keys(const toml::table& table, std::initializer_list<std::string_view> allowed, const std::string& what) const {
+    for (const auto& [key, value] : table)
+      if (std::find(allowed.begin(), allowed.end(), key.str()) == allowed.end())
+        fail(key.source(), "unknown key '" + std::string(key.str()) + "' in " + what);
+  }
+
+  std::vector<std::pair<std::string, toml::source_region>> strings(const toml::node& node, const std::string& what) const {
+    const auto* array = node.as_array();
+    if (!array) fail(node.source(), what + " must be an array of strings");
+    std::vector<std::pair<std::string, toml::source_region>> values;
+    for (const auto& element : *array) {
+      const auto* text = element.as_string();
+      if (!text) fail(element.source(), what + " must be an array of strings");
+      values.emplace_back(text->get(), element.source());
+    }
+    return values;
+  }
+
+ private:
+  std::string source_;
+};
+
+bool valid_destination_name(std::string_view name) {
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+  });
+}
+
+std::optional<Stage> stage_from(const toml::node& node) {
+  if (const auto* code = node.as_integer()) {
+    if (code->get() >= 1 && code->get() <= 6) return static_cast<Stage>(code->get());
+    return std::nullopt;
+  }
+  if (const auto* name = node.as_string())
+    for (int code = 1; code <= 6; ++code)
+      if (stage_name(static_cast<Stage>(code)) == name->get()) return static_cast<Stage>(code);
+  return std::nullopt;
+}
+
+}  // namespace
+
+struct RoutingRules::Impl {
+  std::map<std::string, FieldVisibility> destinations;
+  std::vector<Route> routes;
+};
+
+RoutingRules RoutingRules::parse(std::string_view text, std::string_view source) {
+  const Reader reader(source);
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& error) {
+    reader.fail(error.source(), std::string(error.description()));
+  }
+  reader.only_keys(root, {"format", "destinations", "routes"}, "the rules file");
+  const auto format = root["format"].value<std::int64_t>();
+  if (format != kFormat) reader.fail(root.source(), "format = 1 is required (the version of this file's layout)");
+
+  auto impl = std::make_shared<Impl>();
+  const auto* destinations = root["destinations"].as_table();
+  if (!destinations || destinations->empty()) reader.fail(root.source(), "[destinations.NAME] tables are required");
+  for (const auto& [name, node] : *destinations) {
+    const std::string destination(name.str());
+    if (!valid_destination_name(destination))
+      reader.fail(name.source(), "destination names use a-z, 0-9, '_', '.', '-': " + destination);
+    const auto* table = node.as_table();
+    if (!table) reader.fail(node.source(), "destinations." + destination + " must be a table");
+    reader.only_keys(*table, {"fields", "hide"}, "destinations." + destination);
+    if (!table->contains("fields"))
+      reader.fail(table->source(), "destinations." + destination + " needs fields (\"*\" for everything)");
+    FieldVisibility visibility;
+    for (const auto& [path, where] : reader.strings(*table->get("fields"), "fields")) {
+      if (path != "*" && !is_known_field(path)) reader.fail(where, "unknown field '" + path + "' (see docs/messages.md)");
+      visibility.show(path);
+    }
+    if (const auto* hide = table->get("hide"))
+      for (const auto& [path, where] : reader.strings(*hide, "hide")) {
+        if (!is_known_field(path) || path == "schema")
+          reader.fail(where, "hide takes a field path other than schema (see docs/messages.md): '" + path + "'");
+        visibility.hide(path);
+      }
+    impl->destinations.emplace(destination, std::move(visibility));
+  }
+
+  const auto* routes = root["routes"].as_array();
+  if (!routes || routes->empty()) reader.fail(root.source(), "[[routes]] entries are required");
+  for (const auto& node : *routes) {
+    const auto* table = node.as_table();
+    if (!table) reader.fail(node.source(), "routes must be [[routes]] tables");
+    reader.only_keys(*table, {"to", "service_ids", "service_codes", "stages", "providers"}, "[[routes]]");
+    Route route;
+    if (!table->contains("to")) reader.fail(table->source(), "a route needs to = [destinations]");
+    for (const auto& [name, where] : reader.strings(*table->get("to"), "to")) {
+      if (!impl->destinations.count(name)) reader.fail(where, "route to undeclared destination '" + name + "'");
+      route.to.push_back(name);
+    }
+    if (route.to.empty()) reader.fail(table->source(), "a route needs at least one destination in to");
+    if (const auto* ids = table->get("service_ids"))
+      for (const auto& [id, where] : reader.strings(*ids, "service_ids")) {
+        if (std::find(kServiceIds.begin(), kServiceIds.end(), id) == kServiceIds.end())
+          reader.fail(where, "unknown serviceId '" + id + "' (STAGE_NOTIFICATION or SERVICE_INFO)");
+        route.service_ids.insert(id);
+      }
+    if (const auto* codes = table->get("service_codes"))
+      for (const auto& [code, where] : reader.strings(*codes, "service_codes")) route.service_codes.insert(code);
+    if (const auto* providers = table->get("providers"))
+      for (const auto& [bin, where] : reader.strings(*providers, "providers")) {
+        if (!valid_iin_bin(bin)) reader.fail(where, "providers takes BINs (12 digits with a valid check digit): '" + bin + "'");
+        route.providers.insert(bin);
+      }
+    if (const auto* stages = table->get("stages")) {
+      const auto* array = stages->as_array();
+      if (!array) reader.fail(stages->source(), "stages must be an array of stage names or codes 1-6");
+      for (const auto& element : *array) {
+        const auto stage = stage_from(element);
+        if (!stage) reader.fail(element.source(), "stages takes RECEIVED ... CLOSED or codes 1-6");
+        route.stages.insert(*stage);
+      }
+    }
+    impl->routes.push_back(std::move(route));
+  }
+  return RoutingRules(std::move(impl));
+}
+
+RoutingRules RoutingRules::load(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw RulesError(file.string() + ": cannot be read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), file.string());
+}
+
+RoutingRules RoutingRules::defaults() { return parse(default_text(), "routes.toml (built in)"); }
+
+std::vector<RoutedPayload> RoutingRules::route(const RoutingKey& key, const std::string& whole_json) const {
+  std::set<std::string> chosen;
+  for (const auto& route : impl_->routes)
+    if (route.matches(key)) chosen.insert(route.to.begin(), route.to.end());
+  std::vector<RoutedPayload> routed;
+  if (chosen.empty()) return routed;
+  std::optional<nlohmann::ordered_json> whole;
+  for (const auto& destination : chosen) {
+    const auto& visibility = impl_->destinations.at(destination);
+    if (visibility.shows_everything()) {
+      routed.push_back({destination, whole_json});
+      continue;
+    }
+    if (!whole) whole = nlohmann::ordered_json::parse(whole_json);
+    routed.push_back({destination, visibility.project(*whole).dump()});
+  }
+  return routed;
+}
+
+std::vector<std::string> RoutingRules::destinations() const {
+  std::vector<std::string> names;
+  for (const auto& [name, visibility] : impl_->destinations) names.push_back(name);
+  return names;
+}
+
+}  // namespace stagegate::routing
