@@ -119,8 +119,8 @@ RoutingRules RoutingRules::parse(std::string_view text, std::string_view source)
     }
     if (const auto* hide = table->get("hide"))
       for (const auto& [path, where] : reader.strings(*hide, "hide")) {
-        if (!is_known_field(path) || path == "schema")
-          reader.fail(where, "hide takes a field path other than schema (see docs/messages.md): '" + path + "'");
+        if (!is_known_field(path)) reader.fail(where, "unknown field '" + path + "' (see docs/messages.md)");
+        if (path == "schema") reader.fail(where, "schema is always kept and cannot be hidden");
         visibility.hide(path);
       }
     impl->destinations.emplace(destination, std::move(visibility));

@@ -70,4 +70,15 @@ grep -q '^planned      2026-11-25 (provider' status.txt || { echo "FAIL: planned
 "$stagegate" report violations --store var/monitoring.db --month 2026-11 --format html >report.html
 grep -q '<svg' report.html && grep -q '2026-12-15' report.html || { echo "FAIL: report"; head -c 600 report.html; exit 1; }
 "$stagegate" consumers list --var var | grep -q '^monitoring' || { echo "FAIL: monitoring not a known consumer"; exit 1; }
+
+# Routing rules: the built-in file checks, a mistake is reported with its position, exit 1.
+"$stagegate" routes default >routes.toml
+"$stagegate" routes check routes.toml | grep -q 'ok, destinations knowledge_base monitoring notification'
+sed 's/"recipient.lastName"/"recipient.surname"/' routes.toml >broken-routes.toml
+set +e
+"$stagegate" routes check broken-routes.toml >routes-check.txt
+status=$?
+set -e
+[ "$status" -eq 1 ] && grep -q "^broken-routes.toml:[0-9]*:[0-9]*: unknown field 'recipient.surname'" routes-check.txt ||
+  { echo "FAIL: routes check"; cat routes-check.txt; exit 1; }
 echo "walkthrough: 1 passed, 0 failed"

@@ -12,8 +12,25 @@
 namespace stagegate::cli {
 namespace {
 
-std::filesystem::path store_file(const Arguments& args) {
+// A SQLite file (var/monitoring.db by default) or a PostgreSQL connection string.
+std::string store_location(const Arguments& args) {
   return args.get_or("store", (std::filesystem::path(args.get_or("var", "var")) / "monitoring.db").string());
+}
+
+// For logs: a connection string may carry a password.
+std::string describe_store(const std::string& location) {
+  if (!monitoring::names_postgres(location)) return location;
+  std::string shown = location;
+  if (const auto scheme = shown.find("://"); scheme != std::string::npos) {
+    const auto at = shown.find('@', scheme);
+    const auto colon = shown.find(':', scheme + 3);
+    if (at != std::string::npos && colon != std::string::npos && colon < at) shown.replace(colon + 1, at - colon - 1, "***");
+  }
+  if (const auto password = shown.find("password="); password != std::string::npos)
+    shown.replace(password + 9, shown.find(' ', password) == std::string::npos ? std::string::npos
+                                                                                 : shown.find(' ', password) - password - 9,
+                  "***");
+  return "PostgreSQL " + shown;
 }
 
 monitoring::WorkingCalendar load_calendar(const Arguments& args) {
@@ -35,7 +52,7 @@ int monitor(int argc, char** argv) {
   args.allow_only({"endpoint", "store", "var", "calendar", "services", "name", "window", "destination"});
   const auto calendar = load_calendar(args);
   const auto services = monitoring::ServiceCatalogue::load(args.get_or("services", STAGEGATE_MONITORING_DATA "/services.conf"));
-  auto store = monitoring::open_sqlite_store(store_file(args));
+  auto store = monitoring::open_store(store_location(args));
   monitoring::Monitor monitor(*store, calendar, services);
 
   bus::SubscriberConfig config;
@@ -46,7 +63,7 @@ int monitor(int argc, char** argv) {
   config.processed = store->last_sequence();
   bus::Subscriber subscriber(config);
   std::clog << "stagegate monitor: consumer " << config.name << " on " << config.endpoint << ", store "
-            << store_file(args).string() << ", resuming after " << config.processed << ", " << services.size()
+            << describe_store(store_location(args)) << ", resuming after " << config.processed << ", " << services.size()
             << " services in the catalogue" << std::endl;
   for (;;) {
     const auto message = subscriber.receive(std::chrono::seconds(1));
@@ -68,10 +85,10 @@ int status(int argc, char** argv) {
   const Arguments args(argc, argv, 2);
   args.allow_only({"application", "store", "var", "calendar", "today"});
   const auto calendar = load_calendar(args);
-  auto store = monitoring::open_sqlite_store(store_file(args));
+  auto store = monitoring::open_store(store_location(args));
   const auto found = store->find(args.required("application"));
   if (found.empty()) {
-    std::cerr << "stagegate status: no application " << args.required("application") << " in " << store_file(args).string() << '\n';
+    std::cerr << "stagegate status: no application " << args.required("application") << " in " << describe_store(store_location(args)) << '\n';
     return 1;
   }
   for (const auto& application : found) std::cout << monitoring::describe(application, today(args), calendar);
@@ -84,7 +101,7 @@ int report(int argc, char** argv) {
   if (args.positional().size() != 1 || args.positional().front() != "violations")
     throw UsageError("report takes: violations --month YYYY-MM [--format csv|html|json]");
   const auto calendar = load_calendar(args);
-  auto store = monitoring::open_sqlite_store(store_file(args));
+  auto store = monitoring::open_store(store_location(args));
   const auto report = monitoring::build_violation_report(*store, calendar, args.required("month"), today(args));
   const auto format = args.get_or("format", "csv");
   if (format == "csv") std::cout << monitoring::report_csv(report);

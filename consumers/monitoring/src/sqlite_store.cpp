@@ -1,41 +1,13 @@
-#include <chrono>
-#include <cstdio>
 #include <mutex>
 
 #include "stagegate/bus/sqlite.h"
 #include "stagegate/monitoring/store.h"
+#include "store_rows.h"
 
 namespace stagegate::monitoring {
 namespace {
 
 namespace sqlite = bus::sqlite;
-
-// "2026-11-20T10:15:00+05:00" -> "2026-11-20T05:15:00Z": stage times from providers in
-// different offsets order correctly. Unparsable text sorts as given.
-std::string utc_key(const std::string& date_time) {
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (std::sscanf(date_time.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &year, &month, &day, &hour, &minute, &second) != 6)
-    return date_time;
-  auto zone = date_time.find_first_of("Z+-", 19);
-  int offset_minutes = 0;
-  if (zone != std::string::npos && date_time[zone] != 'Z') {
-    int zone_hours = 0, zone_minutes = 0;
-    std::sscanf(date_time.c_str() + zone + 1, "%2d:%2d", &zone_hours, &zone_minutes);
-    offset_minutes = (zone_hours * 60 + zone_minutes) * (date_time[zone] == '-' ? -1 : 1);
-  }
-  const auto local = std::chrono::sys_days(std::chrono::year(year) / month / day) + std::chrono::hours(hour) +
-                     std::chrono::minutes(minute) + std::chrono::seconds(second);
-  const auto utc = local - std::chrono::minutes(offset_minutes);
-  const auto days = std::chrono::floor<std::chrono::days>(utc);
-  const std::chrono::year_month_day date(days);
-  const std::chrono::hh_mm_ss clock(utc - days);
-  char text[32];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02ld:%02ld:%02ldZ", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                static_cast<long>(clock.hours().count()), static_cast<long>(clock.minutes().count()),
-                static_cast<long>(clock.seconds().count()));
-  return text;
-}
 
 constexpr const char* kSchema =
     "PRAGMA journal_mode=WAL;"
@@ -52,11 +24,6 @@ constexpr const char* kSchema =
     " PRIMARY KEY(provider_bin, application_id, code, at_utc));"
     "CREATE TABLE IF NOT EXISTS position (id INTEGER PRIMARY KEY CHECK (id = 1), sequence INTEGER NOT NULL);"
     "INSERT OR IGNORE INTO position(id, sequence) VALUES (1, 0);";
-
-constexpr const char* kApplicationColumns =
-    "provider_bin, application_id, service_code, service_name, provider_name, reception_date, planned_date,"
-    " planned_source, computed_planned, planned_disagrees, execution_date, outcome, delay_kind, delay_reason,"
-    " latest_stage";
 
 class SqliteStore final : public MonitoringStore {
  public:
@@ -182,22 +149,7 @@ class SqliteStore final : public MonitoringStore {
     sqlite::Statement rows(db_.get(), sql.c_str());
     for (std::size_t i = 0; i < parameters.size(); ++i) rows.bind(static_cast<int>(i + 1), parameters[i]);
     std::vector<Application> found;
-    while (rows.step() == SQLITE_ROW) {
-      Application application;
-      application.provider_bin = rows.column_text(0);
-      application.application_id = rows.column_text(1);
-      application.service_code = rows.column_text(2);
-      application.service_name = rows.column_text(3);
-      application.provider_name = rows.column_text(4);
-      application.reception_date = rows.column_text(5);
-      application.planned = PlannedDate{rows.column_text(6), rows.column_text(7), rows.column_text(8), rows.column_int(9) != 0};
-      application.execution_date = rows.column_text(10);
-      application.outcome = rows.column_text(11);
-      application.delay_kind = rows.column_text(12);
-      application.delay_reason = rows.column_text(13);
-      application.latest_stage = static_cast<int>(rows.column_int(14));
-      found.push_back(std::move(application));
-    }
+    while (rows.step() == SQLITE_ROW) found.push_back(application_from_row([&](int column) { return rows.column_text(column); }));
     for (auto& application : found) {
       sqlite::Statement history(db_.get(),
                                 "SELECT code, name, at, sequence, flag FROM stages WHERE provider_bin = ?1 AND application_id = ?2"

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "stage_messages.h"
+#include "store_under_test.h"
 #include "stagegate/monitoring/report.h"
 #include "support/temp_dir.h"
 
@@ -27,7 +28,8 @@ struct OctoberFixture {
   test::TempDir dir{"stagegate-report"};
   WorkingCalendar calendar = WorkingCalendar::load(std::string(STAGEGATE_MONITORING_DATA) + "/kz-calendar.conf");
   ServiceCatalogue services = ServiceCatalogue::parse("Z22-74 5 working_days Справка\nZ22-10 10 calendar_days Регистрация\n");
-  std::unique_ptr<MonitoringStore> store = open_sqlite_store(dir / "monitoring.db");
+  test::StoreUnderTest store_under_test{dir.path()};
+  std::unique_ptr<MonitoringStore> store = store_under_test.open();
   std::uint64_t sequence = 0;
 
   void application(const std::string& id, const std::string& bin, const std::string& code, const std::string& received,

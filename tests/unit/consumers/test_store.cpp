@@ -1,6 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "stage_messages.h"
+#include "store_under_test.h"
 #include "stagegate/monitoring/monitor.h"
 #include "support/temp_dir.h"
 
@@ -13,7 +14,8 @@ struct MonitorFixture {
   test::TempDir dir{"stagegate-monitoring"};
   WorkingCalendar calendar = WorkingCalendar::load(std::string(STAGEGATE_MONITORING_DATA) + "/kz-calendar.conf");
   ServiceCatalogue services = ServiceCatalogue::parse("Z22-74 5 working_days Справка\nZ22-10 10 calendar_days Регистрация\n");
-  std::unique_ptr<MonitoringStore> store = open_sqlite_store(dir / "monitoring.db");
+  test::StoreUnderTest store_under_test{dir.path()};
+  std::unique_ptr<MonitoringStore> store = store_under_test.open();
   Monitor monitor{*store, calendar, services};
   std::uint64_t sequence = 0;
 
@@ -121,11 +123,22 @@ BOOST_AUTO_TEST_CASE(a_payload_that_is_not_a_stage_message_is_malformed) {
   BOOST_TEST(refused.refusal().code == Code::Malformed);
 }
 
+BOOST_AUTO_TEST_CASE(two_instances_on_one_store_apply_a_message_once) {
+  const auto second_store = store_under_test.open();
+  Monitor second{*second_store, calendar, services};
+  const auto payload = test::stage_payload(at_stage(1, "2025-10-01T10:00:00+05:00"));
+  BOOST_TEST((monitor.handle(payload, 1).value() == Applied::Recorded));
+  BOOST_TEST((second.handle(payload, 1).value() == Applied::Duplicate));
+  BOOST_TEST((second.handle(test::stage_payload(at_stage(2, "2025-10-01T11:00:00+05:00")), 2).value() == Applied::Recorded));
+  BOOST_TEST(only().history.size() == 2u);
+  BOOST_TEST(store->last_sequence() == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(the_position_survives_reopening) {
   apply(at_stage(1, "2025-10-01T10:00:00+05:00"));
   apply(at_stage(2, "2025-10-01T11:00:00+05:00"));
   store.reset();
-  BOOST_TEST(open_sqlite_store(dir / "monitoring.db")->last_sequence() == 2u);
+  BOOST_TEST(store_under_test.open()->last_sequence() == 2u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

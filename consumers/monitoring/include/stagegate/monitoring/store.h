@@ -1,6 +1,7 @@
 #pragma once
 // What monitoring keeps per application: every stage with its actual time, the planned
-// date and where it came from, execution and outcome. One interface; SQLite behind it.
+// date and where it came from, execution and outcome. One interface; SQLite (the default) or
+// PostgreSQL behind it.
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -80,5 +81,12 @@ class MonitoringStore {
 
 // Throws std::runtime_error when the file cannot be opened.
 std::unique_ptr<MonitoringStore> open_sqlite_store(const std::filesystem::path& file);
+// A libpq connection string ("postgresql://user@host/db" or "host=... dbname=..."); the
+// tables are created in the connection's search_path. Throws std::runtime_error when the
+// server cannot be reached or the schema cannot be created.
+std::unique_ptr<MonitoringStore> open_postgres_store(const std::string& conninfo);
+// PostgreSQL when `location` is a connection string, otherwise a SQLite file.
+bool names_postgres(const std::string& location);
+std::unique_ptr<MonitoringStore> open_store(const std::string& location);
 
 }  // namespace stagegate::monitoring
