@@ -203,28 +203,21 @@ void DeliveryState::replay_done(const std::string& consumer, std::uint64_t seque
 std::uint64_t DeliveryState::prune(std::uint64_t acknowledged_by_all, const std::string& empty_before,
                                    const std::string& delete_before) {
   std::lock_guard lock(impl_->mutex);
-  std::uint64_t touched = 0;
-  sqlite::Statement empty(impl_->db.get(),
-                          "UPDATE journal SET payload = '', document = '' WHERE sequence <= ?1 AND received_at < ?2 AND payload != ''");
-  empty.bind(1, static_cast<std::int64_t>(acknowledged_by_all));
-  empty.bind(2, empty_before);
-  if (empty.step() == SQLITE_DONE) touched += static_cast<std::uint64_t>(sqlite3_changes(impl_->db.get()));
-  sqlite::Statement empty_routes(impl_->db.get(),
-                                 "UPDATE routes SET payload = '' WHERE sequence IN (SELECT sequence FROM journal"
-                                 " WHERE sequence <= ?1 AND received_at < ?2) AND payload != ''");
-  empty_routes.bind(1, static_cast<std::int64_t>(acknowledged_by_all));
-  empty_routes.bind(2, empty_before);
-  empty_routes.step();
-  sqlite::Statement remove_routes(impl_->db.get(),
-                                  "DELETE FROM routes WHERE sequence IN (SELECT sequence FROM journal"
-                                  " WHERE sequence <= ?1 AND received_at < ?2)");
-  remove_routes.bind(1, static_cast<std::int64_t>(acknowledged_by_all));
-  remove_routes.bind(2, delete_before);
-  remove_routes.step();
-  sqlite::Statement remove(impl_->db.get(), "DELETE FROM journal WHERE sequence <= ?1 AND received_at < ?2");
-  remove.bind(1, static_cast<std::int64_t>(acknowledged_by_all));
-  remove.bind(2, delete_before);
-  if (remove.step() == SQLITE_DONE) touched += static_cast<std::uint64_t>(sqlite3_changes(impl_->db.get()));
+  // Each statement takes (?1 acknowledged by all, ?2 received before) and returns the rows it changed.
+  const auto run = [&](const char* sql, const std::string& before) -> std::uint64_t {
+    sqlite::Statement statement(impl_->db.get(), sql);
+    statement.bind(1, static_cast<std::int64_t>(acknowledged_by_all));
+    statement.bind(2, before);
+    return statement.step() == SQLITE_DONE ? static_cast<std::uint64_t>(sqlite3_changes(impl_->db.get())) : 0;
+  };
+  constexpr const char* kAged = "SELECT sequence FROM journal WHERE sequence <= ?1 AND received_at < ?2";
+  std::uint64_t touched = run(
+      "UPDATE journal SET payload = '', document = '' WHERE sequence <= ?1 AND received_at < ?2 AND payload != ''",
+      empty_before);
+  run((std::string("UPDATE routes SET payload = '' WHERE payload != '' AND sequence IN (") + kAged + ")").c_str(),
+      empty_before);
+  run((std::string("DELETE FROM routes WHERE sequence IN (") + kAged + ")").c_str(), delete_before);
+  touched += run("DELETE FROM journal WHERE sequence <= ?1 AND received_at < ?2", delete_before);
   sqlite::Statement attempts(impl_->db.get(), "DELETE FROM attempts WHERE sequence <= ?1");
   attempts.bind(1, static_cast<std::int64_t>(acknowledged_by_all));
   attempts.step();

@@ -22,22 +22,6 @@ struct ResultClear {
 using Connection = std::unique_ptr<PGconn, ConnectionClose>;
 using Rows = std::unique_ptr<PGresult, ResultClear>;
 
-constexpr const char* kSchema =
-    "CREATE TABLE IF NOT EXISTS applications ("
-    " provider_bin TEXT NOT NULL, application_id TEXT NOT NULL, service_code TEXT NOT NULL,"
-    " service_name TEXT NOT NULL, provider_name TEXT NOT NULL, reception_date TEXT NOT NULL,"
-    " planned_date TEXT NOT NULL, planned_source TEXT NOT NULL, computed_planned TEXT NOT NULL,"
-    " planned_disagrees INTEGER NOT NULL, execution_date TEXT NOT NULL, outcome TEXT NOT NULL,"
-    " delay_kind TEXT NOT NULL, delay_reason TEXT NOT NULL, latest_stage INTEGER NOT NULL,"
-    " closed_at TEXT NOT NULL, PRIMARY KEY(provider_bin, application_id));"
-    "CREATE INDEX IF NOT EXISTS applications_by_id ON applications(application_id);"
-    "CREATE TABLE IF NOT EXISTS stages ("
-    " provider_bin TEXT NOT NULL, application_id TEXT NOT NULL, code INTEGER NOT NULL, name TEXT NOT NULL,"
-    " at TEXT NOT NULL, at_utc TEXT NOT NULL, sequence BIGINT NOT NULL, flag TEXT NOT NULL,"
-    " PRIMARY KEY(provider_bin, application_id, code, at_utc));"
-    "CREATE TABLE IF NOT EXISTS position (id INTEGER PRIMARY KEY CHECK (id = 1), sequence BIGINT NOT NULL);"
-    "INSERT INTO position(id, sequence) VALUES (1, 0) ON CONFLICT DO NOTHING;";
-
 constexpr const char* kUpsertApplication =
     "INSERT INTO applications AS a(provider_bin, application_id, service_code, service_name, provider_name,"
     " reception_date, planned_date, planned_source, computed_planned, planned_disagrees, execution_date, outcome,"
@@ -66,7 +50,7 @@ class PostgresStore final : public MonitoringStore {
     PQsetNoticeProcessor(connection_.get(), [](void*, const char*) {}, nullptr);
     // Several instances may start at once; the lock makes creating the schema happen once.
     std::string error;
-    if (!command("SELECT pg_advisory_lock(7361)", {}, error) || !command(kSchema, {}, error) ||
+    if (!command("SELECT pg_advisory_lock(7361)", {}, error) || !command(kMonitoringTables, {}, error) ||
         !command("SELECT pg_advisory_unlock(7361)", {}, error))
       throw std::runtime_error("monitoring store: cannot create the schema: " + error);
   }

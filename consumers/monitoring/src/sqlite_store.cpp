@@ -9,22 +9,6 @@ namespace {
 
 namespace sqlite = bus::sqlite;
 
-constexpr const char* kSchema =
-    "PRAGMA journal_mode=WAL;"
-    "CREATE TABLE IF NOT EXISTS applications ("
-    " provider_bin TEXT NOT NULL, application_id TEXT NOT NULL, service_code TEXT NOT NULL,"
-    " service_name TEXT NOT NULL, provider_name TEXT NOT NULL, reception_date TEXT NOT NULL,"
-    " planned_date TEXT NOT NULL, planned_source TEXT NOT NULL, computed_planned TEXT NOT NULL,"
-    " planned_disagrees INTEGER NOT NULL, execution_date TEXT NOT NULL, outcome TEXT NOT NULL,"
-    " delay_kind TEXT NOT NULL, delay_reason TEXT NOT NULL, latest_stage INTEGER NOT NULL,"
-    " closed_at TEXT NOT NULL, PRIMARY KEY(provider_bin, application_id));"
-    "CREATE TABLE IF NOT EXISTS stages ("
-    " provider_bin TEXT NOT NULL, application_id TEXT NOT NULL, code INTEGER NOT NULL, name TEXT NOT NULL,"
-    " at TEXT NOT NULL, at_utc TEXT NOT NULL, sequence INTEGER NOT NULL, flag TEXT NOT NULL,"
-    " PRIMARY KEY(provider_bin, application_id, code, at_utc));"
-    "CREATE TABLE IF NOT EXISTS position (id INTEGER PRIMARY KEY CHECK (id = 1), sequence INTEGER NOT NULL);"
-    "INSERT OR IGNORE INTO position(id, sequence) VALUES (1, 0);";
-
 class SqliteStore final : public MonitoringStore {
  public:
   explicit SqliteStore(const std::filesystem::path& file) : db_(open(file)) {}
@@ -67,7 +51,7 @@ class SqliteStore final : public MonitoringStore {
   static sqlite::Database open(const std::filesystem::path& file) {
     if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
     auto db = sqlite::open(file.string());
-    sqlite::exec_or_throw(db.get(), kSchema);
+    sqlite::exec_or_throw(db.get(), (std::string("PRAGMA journal_mode=WAL;") + kMonitoringTables).c_str());
     return db;
   }
 

@@ -4,6 +4,7 @@
 #include <set>
 #include <thread>
 
+#include "stagegate/bus/delivery_state.h"
 #include "stagegate/bus/journal.h"
 #include "support/temp_dir.h"
 
@@ -109,6 +110,26 @@ BOOST_AUTO_TEST_CASE(each_destination_reads_its_own_payload) {
   BOOST_TEST(!journal.read(2, {"knowledge_base"}).has_value());
   BOOST_TEST(journal.read(1, {"monitoring"})->payload == "{\"all\":1}");
   BOOST_TEST(journal.destinations(1) == (std::vector<std::string>{"knowledge_base", "monitoring"}));
+}
+
+BOOST_AUTO_TEST_CASE(retention_empties_then_removes_only_what_all_acknowledged) {
+  test::TempDir dir;
+  auto journal = bus::Journal::open(dir / "journal.db");
+  for (const auto* id : {"m1", "m2", "m3"}) BOOST_REQUIRE(journal.append(input(id, "monitoring")).ok());
+  auto state = bus::DeliveryState::open(journal.file());
+
+  // Everything is old enough to empty, nothing to remove; all acknowledged up to 2.
+  BOOST_TEST(state.prune(2, "9999-12-31", "0000-01-01") == 2u);
+  const auto left = journal.read_after(0, 10, {"monitoring"});
+  BOOST_REQUIRE(left.size() == 1u);  // emptied payloads are not delivered again
+  BOOST_TEST(left.front().sequence == 3u);
+  BOOST_TEST(journal.read_after(0, 10).size() == 1u);
+  BOOST_TEST(journal.count() == 3u);  // the receipts (idempotency keys) stay
+
+  BOOST_TEST(state.prune(2, "9999-12-31", "9999-12-31") == 2u);
+  BOOST_TEST(journal.count() == 1u);
+  BOOST_TEST(journal.destinations(1).empty());
+  BOOST_TEST(journal.destinations(3) == std::vector<std::string>{"monitoring"});
 }
 
 BOOST_AUTO_TEST_CASE(concurrent_appends_get_distinct_sequences) {

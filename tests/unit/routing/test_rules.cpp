@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "samples.h"
 #include "stagegate/routing/normalize.h"
 #include "stagegate/routing/rules.h"
 
@@ -14,10 +15,7 @@ using namespace stagegate::routing;
 namespace {
 
 std::string sample_stage_json() {
-  std::ifstream in(std::string(STAGEGATE_SAMPLES) + "/stage.xml");
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto event = normalize_stage(text.str());
+  auto event = normalize_stage(test::read_sample("stage.xml"));
   BOOST_REQUIRE(event.ok());
   return to_json(event.value());
 }

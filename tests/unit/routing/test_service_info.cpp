@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "samples.h"
 #include "stagegate/routing/normalize.h"
 
 using namespace stagegate;
@@ -10,12 +11,7 @@ using namespace stagegate::routing;
 
 namespace {
 
-std::string sample_info() {
-  std::ifstream in(std::string(STAGEGATE_SAMPLES) + "/service-info.xml");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string sample_info() { return test::read_sample("service-info.xml"); }
 
 }  // namespace
 

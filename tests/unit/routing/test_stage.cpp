@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "samples.h"
 #include "stagegate/routing/normalize.h"
 
 using namespace stagegate;
@@ -11,12 +12,7 @@ using namespace stagegate::routing;
 
 namespace {
 
-std::string sample() {
-  std::ifstream in(std::string(STAGEGATE_SAMPLES) + "/stage.xml");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string sample() { return test::read_sample("stage.xml"); }
 
 std::string replaced(std::string text, const std::string& from, const std::string& to) {
   const auto at = text.find(from);
