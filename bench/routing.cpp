@@ -6,13 +6,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "stagegate/bus/journal.h"
 #include "stagegate/routing/normalize.h"
 #include "stagegate/routing/rules.h"
+#include "support/files.h"
 #include "support/temp_dir.h"
 
 using namespace stagegate;
@@ -24,18 +23,11 @@ double micros_since(Clock::time_point start, int count) {
   return std::chrono::duration<double, std::micro>(Clock::now() - start).count() / count;
 }
 
-std::string sample() {
-  std::ifstream in(std::string(STAGEGATE_SAMPLES) + "/stage.xml");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   const int iterations = argc > 1 ? std::atoi(argv[1]) : 20000;
-  const auto document = sample();
+  const auto document = test::read_text(std::string(STAGEGATE_SAMPLES) + "/stage.xml");
   const auto rules = routing::RoutingRules::defaults();
   std::size_t sink = 0;
 

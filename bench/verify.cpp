@@ -14,9 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -24,19 +22,13 @@
 #include "stagegate/signing/pki.h"
 #include "stagegate/signing/signer.h"
 #include "stagegate/signing/verifier.h"
+#include "support/files.h"
 #include "support/temp_dir.h"
 
 using namespace stagegate;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-std::string read(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 struct FreeManager {
   void operator()(xmlSecKeysMngrPtr manager) const { xmlSecKeysMngrDestroy(manager); }
@@ -92,7 +84,7 @@ int main(int argc, char** argv) try {
   request.person_iin = "880501300451";
   const auto signer = pki.issue("provider", request);
   const auto signed_document =
-      signing::sign_enveloped(read(std::filesystem::path(STAGEGATE_SAMPLES) / "stage.xml"), signer.private_key, signer.certificate);
+      signing::sign_enveloped(test::read_text(std::filesystem::path(STAGEGATE_SAMPLES) / "stage.xml"), signer.private_key, signer.certificate);
   if (!signed_document) throw std::runtime_error(signed_document.refusal().reason);
   const auto& document = signed_document.value();
 

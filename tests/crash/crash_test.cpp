@@ -15,12 +15,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <random>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,6 +27,7 @@
 
 #include "stagegate/adapters/bus_client.h"
 #include "stagegate/signing/signer.h"
+#include "support/files.h"
 #include "support/temp_dir.h"
 
 using namespace stagegate;
@@ -49,13 +48,6 @@ int free_port() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
   ::close(fd);
   return ntohs(address.sin_port);
-}
-
-std::string read(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // A child process started with its output in a log file; killed and restarted at will.
@@ -125,7 +117,7 @@ int main(int argc, char** argv) try {
   const auto var = dir / "var";
   if (std::system((binary + " dev-setup --var " + var.string() + " > " + (dir / "setup.log").string()).c_str()) != 0)
     throw std::runtime_error("dev-setup failed");
-  const auto good = signing::sign_enveloped(read(argv[2]), var / "pki" / "provider.key", var / "pki" / "provider.pem");
+  const auto good = signing::sign_enveloped(test::read_text(argv[2]), var / "pki" / "provider.key", var / "pki" / "provider.pem");
   if (!good) throw std::runtime_error("signing failed");
   auto bad = good.value();
   bad.replace(bad.find("<receptionPlace>") + 16, 0, "X");  // refused SIGNATURE_INVALID
@@ -254,7 +246,7 @@ int main(int argc, char** argv) try {
   const bool enough_kills = gateway_kills >= 5 && consumer_kills[0] >= 5 && consumer_kills[1] >= 5;
   ok = ok && enough_kills && static_cast<int>(accepted.size() + refused.size()) == messages;
   std::printf("%s\n", ok ? "PASS: every accepted message is in every consumer's store exactly once" : "FAIL");
-  if (!ok) std::cout << "gateway log tail:\n" << read(dir / "gateway.log").substr(0, 4000) << '\n';
+  if (!ok) std::cout << "gateway log tail:\n" << test::read_text(dir / "gateway.log").substr(0, 4000) << '\n';
   return ok ? 0 : 1;
 } catch (const std::exception& error) {
   std::cerr << "crash_test: " << error.what() << '\n';

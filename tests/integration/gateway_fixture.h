@@ -13,19 +13,13 @@
 #include "stagegate/signing/pki.h"
 #include "stagegate/signing/provider_registry.h"
 #include "stagegate/signing/signer.h"
+#include "support/files.h"
 #include "support/temp_dir.h"
 
 namespace stagegate::test {
 
 inline constexpr const char* kSender = "akimat-almaty";
 inline constexpr const char* kPassword = "correct horse battery staple";
-
-inline std::string read_text(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
 
 inline std::string sample_stage() { return read_text(std::filesystem::path(STAGEGATE_SAMPLES) / "stage.xml"); }
 

@@ -1,13 +1,12 @@
 #include <boost/test/unit_test.hpp>
 
 #include <fstream>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
-#include "samples.h"
 #include "stagegate/routing/normalize.h"
 #include "stagegate/routing/rules.h"
+#include "support/files.h"
 
 using namespace stagegate;
 using namespace stagegate::routing;
@@ -15,7 +14,7 @@ using namespace stagegate::routing;
 namespace {
 
 std::string sample_stage_json() {
-  auto event = normalize_stage(test::read_sample("stage.xml"));
+  auto event = normalize_stage(test::read_text(std::string(STAGEGATE_SAMPLES) + "/stage.xml"));
   BOOST_REQUIRE(event.ok());
   return to_json(event.value());
 }

@@ -1,17 +1,15 @@
 #include <boost/test/unit_test.hpp>
 
-#include <fstream>
-#include <sstream>
 
-#include "samples.h"
 #include "stagegate/routing/normalize.h"
+#include "support/files.h"
 
 using namespace stagegate;
 using namespace stagegate::routing;
 
 namespace {
 
-std::string sample_info() { return test::read_sample("service-info.xml"); }
+std::string sample_info() { return test::read_text(std::string(STAGEGATE_SAMPLES) + "/service-info.xml"); }
 
 }  // namespace
 

@@ -1,18 +1,16 @@
 #define BOOST_TEST_MODULE routing
 #include <boost/test/unit_test.hpp>
 
-#include <fstream>
-#include <sstream>
 
-#include "samples.h"
 #include "stagegate/routing/normalize.h"
+#include "support/files.h"
 
 using namespace stagegate;
 using namespace stagegate::routing;
 
 namespace {
 
-std::string sample() { return test::read_sample("stage.xml"); }
+std::string sample() { return test::read_text(std::string(STAGEGATE_SAMPLES) + "/stage.xml"); }
 
 std::string replaced(std::string text, const std::string& from, const std::string& to) {
   const auto at = text.find(from);
