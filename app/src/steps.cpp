@@ -130,7 +130,7 @@ class AppendToJournal final : public Step {
     input.topic = exchange.topic;
     input.payload = exchange.payload;
     input.document = exchange.inbound.document;
-    for (auto& route : exchange.routes) input.routes.push_back({route.destination, route.payload});
+    for (auto& route : exchange.routes) input.routes.push_back({std::move(route.destination), std::move(route.payload)});
     auto receipt = journal_.append(input);
     if (!receipt) return receipt.refusal();
     exchange.receipt = receipt.value();

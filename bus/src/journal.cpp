@@ -20,29 +20,6 @@ struct PendingAppend {
   std::promise<Result<Receipt>> done;
 };
 
-std::string quoted_list(const std::vector<std::string>& names) {
-  // Destinations are configured names ([a-z_.-]); quoting keeps any other text inert anyway.
-  std::string sql;
-  for (const auto& topic : names) {
-    std::string quoted = "'";
-    for (const char c : topic) quoted += c == '\'' ? std::string("''") : std::string(1, c);
-    sql += (sql.empty() ? "" : ",") + quoted + "'";
-  }
-  return sql;
-}
-
-// Whole messages, or with destinations each message once, as the first of them sees it
-// (SQLite takes the bare columns from the row that gives MIN()).
-std::string select_entries(const std::string& condition, const std::vector<std::string>& destinations) {
-  if (destinations.empty())
-    return "SELECT sequence, received_at, sender_id, message_id, service_id, topic, payload FROM journal WHERE " +
-           condition + " AND payload != ''";  // emptied by retention
-  return "SELECT j.sequence, j.received_at, j.sender_id, j.message_id, j.service_id, MIN(r.destination), r.payload"
-         " FROM journal j JOIN routes r ON r.sequence = j.sequence WHERE " +
-         condition + " AND r.destination IN (" + quoted_list(destinations) +
-         ") AND r.payload != '' GROUP BY j.sequence";
-}
-
 JournalEntry entry_from(sqlite::Statement& row) {
   return JournalEntry{static_cast<std::uint64_t>(row.column_int(0)), row.column_text(1), row.column_text(2),
                       row.column_text(3), row.column_text(4), row.column_text(5), row.column_text(6)};
@@ -224,7 +201,9 @@ std::vector<JournalEntry> Journal::read_after(std::uint64_t sequence, std::size_
   std::lock_guard lock(impl_->read_mutex);
   std::vector<JournalEntry> entries;
   if (destinations.empty()) {
-    sqlite::Statement read(impl_->reader.get(), (select_entries("sequence > ?1", {}) + " ORDER BY sequence LIMIT ?2").c_str());
+    sqlite::Statement read(impl_->reader.get(),
+                           "SELECT sequence, received_at, sender_id, message_id, service_id, topic, payload FROM journal"
+                           " WHERE sequence > ?1 AND payload != '' ORDER BY sequence LIMIT ?2");  // '': retention
     read.bind(1, static_cast<std::int64_t>(sequence));
     read.bind(2, static_cast<std::int64_t>(limit));
     while (read.step() == SQLITE_ROW) entries.push_back(entry_from(read));
@@ -257,20 +236,20 @@ std::vector<JournalEntry> Journal::read_after(std::uint64_t sequence, std::size_
 }
 
 std::optional<JournalEntry> Journal::read(std::uint64_t sequence, const std::vector<std::string>& destinations) const {
-  std::lock_guard lock(impl_->read_mutex);
-  if (destinations.empty()) {
-    auto& read = impl_->read_one;
-    read.reset();
-    read.bind(1, static_cast<std::int64_t>(sequence));
-    std::optional<JournalEntry> entry;
-    if (read.step() == SQLITE_ROW) entry = entry_from(read);
-    read.reset();
-    return entry;
+  if (!destinations.empty()) {
+    // The same range scans as delivery: the first routed entry from `sequence` on.
+    auto entries = read_after(sequence - 1, 1, destinations);
+    if (entries.empty() || entries.front().sequence != sequence) return std::nullopt;
+    return std::move(entries.front());
   }
-  sqlite::Statement read(impl_->reader.get(), select_entries("j.sequence = ?1", destinations).c_str());
+  std::lock_guard lock(impl_->read_mutex);
+  auto& read = impl_->read_one;
+  read.reset();
   read.bind(1, static_cast<std::int64_t>(sequence));
-  if (read.step() == SQLITE_ROW) return entry_from(read);
-  return std::nullopt;
+  std::optional<JournalEntry> entry;
+  if (read.step() == SQLITE_ROW) entry = entry_from(read);
+  read.reset();
+  return entry;
 }
 
 std::vector<std::string> Journal::destinations(std::uint64_t sequence) const {

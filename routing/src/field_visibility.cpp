@@ -1,7 +1,5 @@
 #include "field_visibility.h"
 
-#include <array>
-
 namespace stagegate::routing {
 namespace {
 

@@ -1,6 +1,7 @@
 #include "stagegate/routing/rules.h"
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <map>
 #include <set>

@@ -26,10 +26,11 @@ std::string describe_store(const std::string& location) {
     const auto colon = shown.find(':', scheme + 3);
     if (at != std::string::npos && colon != std::string::npos && colon < at) shown.replace(colon + 1, at - colon - 1, "***");
   }
-  if (const auto password = shown.find("password="); password != std::string::npos)
-    shown.replace(password + 9, shown.find(' ', password) == std::string::npos ? std::string::npos
-                                                                                 : shown.find(' ', password) - password - 9,
-                  "***");
+  if (const auto password = shown.find("password="); password != std::string::npos) {
+    const auto value = password + 9;
+    const auto end = shown.find(' ', value);
+    shown.replace(value, end == std::string::npos ? std::string::npos : end - value, "***");
+  }
   return "PostgreSQL " + shown;
 }
 

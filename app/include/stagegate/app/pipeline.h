@@ -23,7 +23,7 @@ struct Exchange {
   std::string topic;    // the kind of message: "stage" or "kb"
   std::string payload;  // normalized JSON, read from verified bytes only
   std::optional<routing::RoutingKey> routing_key;  // after normalization
-  std::vector<routing::RoutedPayload> routes;      // destinations and what each may see
+  std::vector<routing::RoutedPayload> routes;      // destinations and what each may see; moved into the journal
   std::optional<Receipt> receipt;  // after the journal append
 };
 
