@@ -9,6 +9,7 @@
 #include "stagegate/bus/dispatcher.h"
 #include "stagegate/bus/journal.h"
 #include "stagegate/core/clock.h"
+#include "stagegate/core/log_field.h"
 #include "stagegate/signing/provider_registry.h"
 
 namespace stagegate::app {
@@ -22,13 +23,14 @@ class LoggedHandler final : public MessageHandler {
   Result<Receipt> handle(const InboundMessage& message) override {
     auto result = inner_.handle(message);
     std::lock_guard lock(mutex_);
+    // Fields the client chose are quoted and escaped: none can start a line of its own.
     std::clog << now_utc() << ' ';
     if (result)
       std::clog << (result->duplicate ? "duplicate" : "accepted") << " seq=" << result->sequence;
     else
-      std::clog << "refused code=" << contract_code(result.refusal().code) << " reason=\"" << result.refusal().reason << '"';
-    std::clog << " sender=" << message.sender_id << " service=" << message.service_id
-              << " messageId=" << message.message_id << '\n';
+      std::clog << "refused code=" << contract_code(result.refusal().code) << " reason=" << log_field(result.refusal().reason);
+    std::clog << " sender=" << log_field(message.sender_id) << " service=" << log_field(message.service_id)
+              << " messageId=" << log_field(message.message_id) << '\n';
     return result;
   }
 

@@ -1,4 +1,6 @@
 // stagegate: the gateway between providers' SOAP stage messages and the monitoring consumers.
+#include <sys/stat.h>
+
 #include <cstring>
 #include <iostream>
 #include <string_view>
@@ -52,6 +54,9 @@ commands:
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Everything stagegate creates (var/, the journal and its -wal/-shm, the registry, keys,
+  // consumer stores) holds personal data, password hashes or keys: owner only.
+  ::umask(077);
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "help") == 0) {
     std::cout << kUsage;
     return argc < 2 ? 2 : 0;

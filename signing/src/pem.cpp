@@ -2,7 +2,12 @@
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <stdexcept>
@@ -75,11 +80,18 @@ void write_certificate(const std::filesystem::path& file, X509* certificate) {
 }
 
 void write_private_key(const std::filesystem::path& file, EVP_PKEY* key) {
-  {
-    auto bio = open_for(file, "w");
-    ::chmod(file.c_str(), 0600);
-    if (!PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr)) fail("cannot write", file);
+  // Created 0600 in one step: a key chmod'ed after creation is readable by anyone in between.
+  // A key file left over is replaced, not reused with whatever mode it had.
+  ::unlink(file.c_str());
+  const int descriptor = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (descriptor < 0) throw std::runtime_error("cannot create " + file.string() + ": " + std::strerror(errno));
+  Bio bio(BIO_new_fd(descriptor, BIO_CLOSE));
+  if (!bio) {
+    ::close(descriptor);
+    fail("cannot write", file);
   }
+  if (!PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) || BIO_flush(bio.get()) != 1)
+    fail("cannot write", file);
 }
 
 void write_crl(const std::filesystem::path& file, X509_CRL* crl) {

@@ -14,6 +14,7 @@ inline constexpr const char* kDevSignerIin = "880501300451";
 class Defaults {
  public:
   explicit Defaults(std::filesystem::path var) : var_(std::move(var)) {}
+  const std::filesystem::path& var() const { return var_; }
   std::filesystem::path pki() const { return var_ / "pki"; }
   std::filesystem::path ca_certificate() const { return pki() / "ca.pem"; }
   std::filesystem::path provider_key() const { return pki() / "provider.key"; }

@@ -16,6 +16,13 @@ int dev_setup(int argc, char** argv) {
   args.allow_only({"var"});
   const Defaults defaults(args.get_or("var", "var"));
   std::filesystem::create_directories(defaults.pki());
+  // var/ holds the journal (personal data), password hashes and keys. A var/ made by an
+  // older version with 0755 is closed here, which also covers the files inside it.
+  const auto var_mode = std::filesystem::status(defaults.var()).permissions();
+  if ((var_mode & (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) != std::filesystem::perms::none) {
+    std::filesystem::permissions(defaults.var(), std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
+    std::cout << "closed " << defaults.var().string() << " to its owner (mode 0700)\n";
+  }
 
   const auto pki = signing::Pki::open_or_create(defaults.pki());
   if (!std::filesystem::exists(defaults.provider_certificate())) {

@@ -6,6 +6,7 @@
 #include "cli/defaults.h"
 #include "stagegate/bus/subscriber.h"
 #include "stagegate/core/clock.h"
+#include "stagegate/core/log_field.h"
 #include "stagegate/monitoring/monitor.h"
 #include "stagegate/monitoring/report.h"
 
@@ -72,7 +73,7 @@ int monitor(int argc, char** argv) {
     const auto applied = monitor.handle(message->payload, message->sequence);
     if (!applied) {
       std::clog << now_utc() << " refused seq=" << message->sequence << " code=" << contract_code(applied.refusal().code)
-                << " reason=\"" << applied.refusal().reason << '"' << std::endl;
+                << " reason=" << log_field(applied.refusal().reason) << std::endl;
       subscriber.refuse(*message, applied.refusal().reason);
       continue;
     }

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "stagegate/core/clock.h"
+#include "stagegate/core/log_field.h"
 #include "stagegate/core/result.h"
 
 using namespace stagegate;
@@ -26,4 +27,25 @@ BOOST_AUTO_TEST_CASE(result_carries_value_or_refusal) {
 BOOST_AUTO_TEST_CASE(utc_time_is_xsd_datetime) {
   const auto epoch_plus = std::chrono::system_clock::time_point{} + std::chrono::milliseconds(1234);
   BOOST_TEST(format_utc(epoch_plus) == "1970-01-01T00:00:01.234Z");
+}
+
+BOOST_AUTO_TEST_CASE(log_fields_cannot_forge_lines_or_pairs) {
+  BOOST_TEST(log_field("dev-provider") == "\"dev-provider\"");
+  // A senderId carrying a forged log line stays on one line, inside its quotes.
+  BOOST_TEST(log_field("x\n2026-11-23T00:00:00Z accepted seq=1 sender=\"other\"") ==
+             "\"x\\n2026-11-23T00:00:00Z accepted seq=1 sender=\\\"other\\\"\"");
+  BOOST_TEST(log_field("a\rb\tc\\d") == "\"a\\rb\\tc\\\\d\"");
+  BOOST_TEST(log_field(std::string("\x1b[2J\x7f\0", 6)) == "\"\\x1b[2J\\x7f\\x00\"");
+}
+
+BOOST_AUTO_TEST_CASE(log_fields_keep_kazakh_and_russian_text_and_escape_the_rest) {
+  BOOST_TEST(log_field("Қазақстан Россия") == "\"Қазақстан Россия\"");
+  BOOST_TEST(log_field("\xc2\x85") == "\"\\xc2\\x85\"");            // C1 NEXT LINE
+  BOOST_TEST(log_field("\xe2\x80\xa8") == "\"\\xe2\\x80\\xa8\"");   // U+2028 LINE SEPARATOR
+  BOOST_TEST(log_field("\xff\xd0") == "\"\\xff\\xd0\"");            // not UTF-8
+  BOOST_TEST(log_field("\xc0\xaf") == "\"\\xc0\\xaf\"");            // overlong '/'
+}
+
+BOOST_AUTO_TEST_CASE(log_fields_are_cut_with_a_marker) {
+  BOOST_TEST(log_field(std::string(300, 'a'), 256) == "\"" + std::string(256, 'a') + "...(+44 bytes)\"");
 }
