@@ -48,10 +48,10 @@ set -e
 grep -q '^status: SENDER_AUTH$' refused.txt || { echo "FAIL: expected SENDER_AUTH"; cat refused.txt; exit 1; }
 
 # verify: 0 for the signed document, 1 once tampered.
-"$stagegate" verify --ca var/pki/ca.pem signed.xml | grep -q '^verified: '
+"$stagegate" verify --ca var/pki/ca.pem --crl var/pki/ca.crl.pem signed.xml | grep -q '^verified: '
 sed 's/<receptionPlace>/<receptionPlace>X/' signed.xml >tampered.xml
 set +e
-"$stagegate" verify --ca var/pki/ca.pem tampered.xml >verify.txt
+"$stagegate" verify --ca var/pki/ca.pem --crl var/pki/ca.crl.pem tampered.xml >verify.txt
 status=$?
 set -e
 [ "$status" -eq 1 ] && grep -q '^SIGNATURE_INVALID' verify.txt || { echo "FAIL: tampered verify"; cat verify.txt; exit 1; }
