@@ -76,17 +76,22 @@ std::string joined(const std::vector<std::filesystem::path>& paths) {
 
 // Why X509_verify_cert refused, naming the certificate and CA concerned where that helps an
 // operator act (load a fresh CRL, find the revoked CA).
-std::string refusal_reason(X509_STORE_CTX* ctx) {
+std::string refusal_reason(X509_STORE_CTX* ctx, const std::vector<Crl>& crls) {
   const int error = X509_STORE_CTX_get_error(ctx);
   const X509* subject = X509_STORE_CTX_get_current_cert(ctx);
   const std::string issuer = subject ? common_name(X509_get_issuer_name(subject)) : std::string("its issuer");
   const std::string who = subject ? common_name(X509_get_subject_name(subject)) : std::string("a certificate");
   switch (error) {
     case X509_V_ERR_CRL_HAS_EXPIRED: {
-      const X509_CRL* crl = X509_STORE_CTX_get0_current_crl(ctx);
-      const ASN1_TIME* next_update = crl ? X509_CRL_get0_nextUpdate(crl) : nullptr;
+      // OpenSSL lets go of the CRL it used before returning; the latest of that issuer's is it.
+      std::time_t expired_at = 0;
+      for (const auto& crl : crls) {
+        const ASN1_TIME* next_update = X509_CRL_get0_nextUpdate(crl.get());
+        if (subject && next_update && X509_NAME_cmp(X509_CRL_get_issuer(crl.get()), X509_get_issuer_name(subject)) == 0)
+          expired_at = std::max(expired_at, to_time(next_update));
+      }
       return "certificate: the CRL of " + issuer + " expired" +
-             (next_update ? " at " + utc_text(to_time(next_update)) : std::string()) + "; load a fresh one";
+             (expired_at ? " at " + utc_text(expired_at) : std::string()) + "; load a fresh one";
     }
     case X509_V_ERR_UNABLE_TO_GET_CRL:
       return "certificate: no CRL of " + issuer + " covers " + who + "; load one (revocation checking fails closed)";
@@ -221,7 +226,7 @@ Result<std::shared_ptr<const TrustedSigner>> TrustStore::validate(const std::vec
   if (!ctx || X509_STORE_CTX_init(ctx.get(), store_.get(), leaf, intermediates.get()) != 1)
     return refuse(Code::Internal, "cannot set up certificate verification");
   if (X509_verify_cert(ctx.get()) != 1) {
-    auto reason = refusal_reason(ctx.get());
+    auto reason = refusal_reason(ctx.get(), crls_);
     ERR_clear_error();
     return untrusted(std::move(reason));
   }
