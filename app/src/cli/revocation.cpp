@@ -1,6 +1,7 @@
 #include "cli/revocation.h"
 
 #include <iostream>
+#include <stdexcept>
 
 namespace stagegate::cli {
 
@@ -16,7 +17,7 @@ signing::TrustConfig revocation_options(const Arguments& args, signing::TrustCon
   }
   if (trust.crls.empty() && !development_crl.empty()) {
     if (!std::filesystem::exists(development_crl))
-      throw UsageError("no CRL: give the CAs' CRLs with --crl FILE|DIR (" + development_crl.string() +
+      throw std::runtime_error("no CRL: give the CAs' CRLs with --crl FILE|DIR (" + development_crl.string() +
                        " is made by `stagegate dev-setup`), or turn revocation checking off with --no-revocation-check");
     trust.crls.push_back(development_crl);
   }
