@@ -312,7 +312,7 @@ class Mutation {
 
   template <std::size_t N>
   xmlSecTransformId choose(const xmlSecTransformId (&allowed)[N], xmlSecTransformId refused) {
-    return chance(16) ? refused : allowed[pick(N)];
+    return chance(48) ? refused : allowed[pick(N)];
   }
 
   // xmlsec leaks a little when canonicalization fails while signing (e.g. a relative
@@ -349,12 +349,12 @@ class Mutation {
     xmlNodePtr reference =
         xmlSecTmplSignatureAddReference(signature, choose(digests, xmlSecTransformSha1Id), nullptr, x(uri.c_str()), nullptr);
     if (!reference) return false;
-    if (!chance(20) && !xmlSecTmplReferenceAddTransform(reference, xmlSecTransformEnvelopedId)) return false;
+    if (!chance(40) && !xmlSecTmplReferenceAddTransform(reference, xmlSecTransformEnvelopedId)) return false;
     xmlNodePtr c14n = xmlSecTmplReferenceAddTransform(reference, choose(c14ns, xmlSecTransformXPathId));
     if (!c14n) return false;
     if (chance(4))  // an InclusiveNamespaces PrefixList (meant for exclusive c14n)
       xmlSecTmplTransformAddC14NInclNamespaces(c14n, x(chance(2) ? "#default a" : "ds xsi"));
-    if (chance(20)) xmlSecTmplReferenceAddTransform(reference, xmlSecTransformExclC14NId);  // a third transform
+    if (chance(40)) xmlSecTmplReferenceAddTransform(reference, xmlSecTransformExclC14NId);  // a third transform
 
     DSigCtx ctx(xmlSecDSigCtxCreate(nullptr));
     if (!ctx) return false;
