@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 
 #include "certificate_identity.h"
@@ -166,11 +167,15 @@ std::time_t TrustStore::reuse_limit(STACK_OF(X509) * verified_chain) const {
   for (int i = 0; i < sk_X509_num(verified_chain); ++i) {
     const X509* certificate = sk_X509_value(verified_chain, i);
     limit = std::min(limit, to_time(X509_get0_notAfter(certificate)));
+    // Of several CRLs of one issuer OpenSSL uses the newest, so the latest nextUpdate counts
+    // (an old file left beside a fresh one must not disable the cache).
+    std::optional<std::time_t> issuer_crl_until;
     for (const auto& crl : crls_) {
       const ASN1_TIME* next_update = X509_CRL_get0_nextUpdate(crl.get());
       if (next_update && X509_NAME_cmp(X509_CRL_get_issuer(crl.get()), X509_get_issuer_name(certificate)) == 0)
-        limit = std::min(limit, to_time(next_update));
+        issuer_crl_until = std::max(issuer_crl_until.value_or(0), to_time(next_update));
     }
+    if (issuer_crl_until) limit = std::min(limit, *issuer_crl_until);
   }
   return limit;
 }
