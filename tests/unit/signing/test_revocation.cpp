@@ -149,6 +149,16 @@ BOOST_AUTO_TEST_CASE(an_expired_crl_refuses_the_signers_under_its_ca_naming_it_a
   BOOST_TEST(verifier.verify(sign(root_signer)).ok());  // the root's CRL is current
 }
 
+BOOST_AUTO_TEST_CASE(an_old_crl_left_beside_a_fresh_one_changes_nothing) {
+  const auto expired = sub.revoke({}, "sub-expired", -1h);
+  const auto verifier = Verifier::create(trust({root_crl, expired, sub_crl}));
+  const auto document = sign(sub_signer);
+  for (int i = 0; i < 2; ++i) {  // validated, then from the cache
+    const auto verified = verifier.verify(document);
+    BOOST_TEST(verified.ok(), (verified.ok() ? std::string() : verified.refusal().reason));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(an_expired_crl_higher_in_the_chain_refuses_the_signers_below) {
   const auto expired = root.revoke({}, "root-expired", -1h);
   const auto verifier = Verifier::create(trust({expired, sub_crl}));
