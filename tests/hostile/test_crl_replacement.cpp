@@ -45,12 +45,16 @@ struct CrlReplacementFixture : test::GatewayFixture {
   Tally tally;
   std::atomic<Window> window{Window::Either};
 
-  // Lets at least `requests` more answers come back in the file's current state, so every
-  // state is seen by traffic and by the file watch (bounded: the test has a timeout).
+  // Lets at least `requests` more answers come back in the file's current state, and two
+  // polls of the gateway's file watch (100 ms) go by, so every state is seen by traffic and
+  // by the watch as well as by the explicit reloads.
   void let_traffic_pass(int requests = 12) {
     const int target = tally.completed() + requests;
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (tally.completed() < target && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+    const auto start = std::chrono::steady_clock::now();
+    const auto deadline = start + 20s;
+    while ((tally.completed() < target || std::chrono::steady_clock::now() - start < 200ms) &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(5ms);
     BOOST_REQUIRE_MESSAGE(tally.completed() >= target, "the gateway stopped answering");
   }
 
