@@ -14,18 +14,21 @@ constexpr std::string_view kUsage = R"(usage: stagegate <command> [options]
 
 commands:
   serve      [--var DIR] [--listen HOST:PORT] [--bus ENDPOINT] [--journal FILE]
-             [--providers FILE] [--routes FILE] [--ca FILE|DIR]... [--crl FILE|DIR]... [--workers N] [--quiet]
+             [--providers FILE] [--routes FILE] [--ca FILE|DIR]... [--crl FILE|DIR]... [--no-revocation-check]
+             [--workers N] [--quiet]
              [--tls-cert CHAIN.pem --tls-key KEY.pem [--tls-client-ca CA.pem [--tls-require-client-cert]]]
              [--reload-poll SECONDS] [--max-backlog N] [--min-free-disk-mb N] [--max-failures N]
              [--keep-payload-days N] [--keep-receipt-days N]
              run the gateway (defaults: var/, 127.0.0.1:8080, tcp://127.0.0.1:5556, built-in routes);
              the registry, anchors, CRLs and routes reload on SIGHUP and when they change
-             (checked every 2 s; 0: SIGHUP only)
+             (checked every 2 s; 0: SIGHUP only); every CA among the anchors needs a CRL
+             (default with var/'s CA: var/pki/ca.crl.pem) unless --no-revocation-check
   routes     check [FILE] | default
              check a routing rules file (exit 0 with its destinations, 1 with the mistake's
              line and column); default prints the built-in rules, a commented starting point
   dev-setup  [--var DIR]
-             create the development PKI and provider registry under var/ (idempotent)
+             create the development PKI (CA, CRL, signer) and provider registry under var/
+             (idempotent; remakes the CRL when missing or within 7 days of its next update)
   sign       --key KEY.pem --cert CERT.pem FILE
              print FILE with an enveloped XML signature (CONTRACT.md section 4)
   send       --sender ID --password P [--url URL] [--service-id ID] [--message-id ID]
@@ -47,7 +50,7 @@ commands:
              one application's history with its planned date and overdue
   report     violations --month YYYY-MM [--format csv|html|json] [--store FILE] [--today D]
              the monthly term-violation report (due by the 15th of the next month)
-  verify     --ca FILE|DIR [--ca FILE|DIR]... [--crl FILE|DIR]... FILE
+  verify     --ca FILE|DIR [--ca FILE|DIR]... (--crl FILE|DIR... | --no-revocation-check) FILE
              verify FILE's enveloped signature: exit 0 verified, 1 refused, 2 usage or I/O
 )";
 

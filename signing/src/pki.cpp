@@ -6,6 +6,8 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
+#include <ctime>
 #include <stdexcept>
 
 #include "handles.h"
@@ -128,14 +130,38 @@ IssuedFiles Pki::issue_self_signed(const std::filesystem::path& dir, const std::
   return files;
 }
 
+Pki Pki::issue_authority(const std::filesystem::path& dir, const std::string& ca_name) const {
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  impl->ca_file = dir / "ca.pem";
+  std::filesystem::create_directories(dir);
+  const auto key_file = dir / "ca.key";
+  if (std::filesystem::exists(key_file) && std::filesystem::exists(impl->ca_file)) {
+    impl->ca_key = read_private_key(key_file);
+    impl->ca = read_certificate(impl->ca_file);
+  } else {
+    CertificateRequest request;
+    request.common_name = ca_name;
+    request.not_after = std::chrono::system_clock::now() + std::chrono::hours(24 * 365 * 5);
+    impl->ca_key = generate_key(CertificateRequest::KeyType::Rsa2048);
+    impl->ca = build_certificate(request, impl->ca_key.get(), impl_->ca.get(), impl_->ca_key.get(), true);
+    write_private_key(key_file, impl->ca_key.get());
+    write_certificate(impl->ca_file, impl->ca.get());
+  }
+  return Pki(std::move(impl));
+}
+
 std::filesystem::path Pki::revoke(const std::vector<std::filesystem::path>& certificates, const std::string& crl_file_stem,
-                                  std::chrono::hours next_update_in) const {
+                                  std::chrono::seconds next_update_in) const {
   Crl crl(X509_CRL_new());
   X509_CRL_set_version(crl.get(), 1);
   X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(impl_->ca.get()));
   const auto now = std::time(nullptr);
-  std::unique_ptr<ASN1_TIME, Deleter<ASN1_TIME_free>> last(ASN1_TIME_set(nullptr, now - 60));
-  std::unique_ptr<ASN1_TIME, Deleter<ASN1_TIME_free>> next(ASN1_TIME_set(nullptr, now + std::chrono::duration_cast<std::chrono::seconds>(next_update_in).count()));
+  const auto next_update = now + next_update_in.count();
+  // lastUpdate must not come after nextUpdate, even for a CRL made already expired.
+  const auto last_update = std::min(now - 60, next_update - 60);
+  std::unique_ptr<ASN1_TIME, Deleter<ASN1_TIME_free>> last(ASN1_TIME_set(nullptr, last_update));
+  std::unique_ptr<ASN1_TIME, Deleter<ASN1_TIME_free>> next(ASN1_TIME_set(nullptr, next_update));
   X509_CRL_set1_lastUpdate(crl.get(), last.get());
   X509_CRL_set1_nextUpdate(crl.get(), next.get());
   for (const auto& file : certificates) {
@@ -150,6 +176,15 @@ std::filesystem::path Pki::revoke(const std::vector<std::filesystem::path>& cert
   const auto file = impl_->dir / (crl_file_stem + ".crl.pem");
   write_crl(file, crl.get());
   return file;
+}
+
+std::optional<std::chrono::system_clock::time_point> Pki::next_update_of(const std::filesystem::path& crl) {
+  const auto crls = read_crls(crl);
+  const ASN1_TIME* next_update = X509_CRL_get0_nextUpdate(crls.front().get());
+  if (!next_update) return std::nullopt;
+  std::tm parts{};
+  if (ASN1_TIME_to_tm(next_update, &parts) != 1) throw std::runtime_error("unreadable nextUpdate in " + crl.string());
+  return std::chrono::system_clock::from_time_t(timegm(&parts));
 }
 
 }  // namespace stagegate::signing

@@ -1,7 +1,9 @@
 #pragma once
 // Trust anchors and CRLs, and the signer certificates already validated against them.
 // Decoding and validating a certificate costs more than the RSA check itself, so a validated
-// signer is kept by the SHA-256 of its DER bytes until it expires.
+// signer is kept by the SHA-256 of its certificate text until the first of: a certificate of
+// its chain expires, or a CRL used to check that chain reaches its nextUpdate. The cache lives
+// and dies with the store, so a reload (new CRLs) starts with an empty one.
 #include <ctime>
 #include <memory>
 #include <mutex>
@@ -19,7 +21,9 @@ struct TrustedSigner {
   SecKey key;  // public key as xmlsec wants it; duplicated for each verification
   SignerIdentity identity;
   std::time_t not_before = 0;
-  std::time_t not_after = 0;
+  // Reused from the cache while now < reuse_until: the earliest notAfter of the chain and
+  // nextUpdate of the CRLs of its issuers.
+  std::time_t reuse_until = 0;
 };
 
 class TrustStore {
@@ -32,8 +36,13 @@ class TrustStore {
 
  private:
   Result<std::shared_ptr<const TrustedSigner>> validate(const std::vector<Cert>& chain);
+  void load_crls(const TrustConfig& config);
+  void require_crl_for_every_authority(const TrustConfig& config) const;
+  std::time_t reuse_limit(STACK_OF(X509) * verified_chain) const;
 
   Store store_;
+  std::vector<Cert> anchors_;
+  std::vector<Crl> crls_;
   std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<const TrustedSigner>> validated_;
 };

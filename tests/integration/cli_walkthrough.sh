@@ -15,6 +15,26 @@ trap cleanup EXIT
 cd "$work"
 
 "$stagegate" dev-setup --var var
+# The development CRL: made once, kept while current, remade within 7 days of its nextUpdate.
+[ -s var/pki/ca.crl.pem ] || { echo "FAIL: dev-setup made no CRL"; exit 1; }
+"$stagegate" dev-setup --var var >setup.txt
+grep -q -E '^(issued|refreshed) var/pki/ca.crl.pem' setup.txt &&
+  { echo "FAIL: a current CRL was remade"; cat setup.txt; exit 1; }
+mkdir crl-ca && touch crl-ca/index.txt
+printf '[ca]\ndefault_ca=dev\n[dev]\ndatabase=crl-ca/index.txt\ndefault_md=sha256\n' >crl-ca/openssl.cnf
+openssl ca -batch -config crl-ca/openssl.cnf -gencrl -keyfile var/pki/ca.key -cert var/pki/ca.pem -crldays 3 \
+  -out var/pki/ca.crl.pem 2>/dev/null
+"$stagegate" dev-setup --var var | grep -q '^refreshed var/pki/ca.crl.pem' || { echo "FAIL: CRL not refreshed"; exit 1; }
+openssl crl -in var/pki/ca.crl.pem -noout -nextupdate | grep -q "$(date -u -d '+30 days' '+%b %e')" ||
+  { echo "FAIL: refreshed CRL is not good for 30 days"; openssl crl -in var/pki/ca.crl.pem -noout -nextupdate; exit 1; }
+# Without any CRL the gateway refuses to start unless revocation checking is turned off.
+mv var/pki/ca.crl.pem ca.crl.pem.kept
+set +e
+"$stagegate" serve --var var --listen 127.0.0.1:0 --bus 'tcp://127.0.0.1:*' 2>no-crl.log
+status=$?
+set -e
+mv ca.crl.pem.kept var/pki/ca.crl.pem
+[ "$status" -eq 2 ] && grep -q 'no CRL' no-crl.log || { echo "FAIL: started without a CRL"; cat no-crl.log; exit 1; }
 # Port 0 and tcp://...:* let the kernel pick free ports; the startup line names them.
 "$stagegate" serve --var var --listen 127.0.0.1:0 --bus 'tcp://127.0.0.1:*' 2>serve.log &
 pids+=($!)
@@ -48,10 +68,10 @@ set -e
 grep -q '^status: SENDER_AUTH$' refused.txt || { echo "FAIL: expected SENDER_AUTH"; cat refused.txt; exit 1; }
 
 # verify: 0 for the signed document, 1 once tampered.
-"$stagegate" verify --ca var/pki/ca.pem signed.xml | grep -q '^verified: '
+"$stagegate" verify --ca var/pki/ca.pem --crl var/pki/ca.crl.pem signed.xml | grep -q '^verified: '
 sed 's/<receptionPlace>/<receptionPlace>X/' signed.xml >tampered.xml
 set +e
-"$stagegate" verify --ca var/pki/ca.pem tampered.xml >verify.txt
+"$stagegate" verify --ca var/pki/ca.pem --crl var/pki/ca.crl.pem tampered.xml >verify.txt
 status=$?
 set -e
 [ "$status" -eq 1 ] && grep -q '^SIGNATURE_INVALID' verify.txt || { echo "FAIL: tampered verify"; cat verify.txt; exit 1; }

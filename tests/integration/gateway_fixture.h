@@ -70,7 +70,11 @@ struct GatewayFixture {
     config.routes = routes_file();
     // The committed attack corpus (tests/data) is signed by the committed test CA.
     config.trust.anchors = {pki.ca_certificate(), std::filesystem::path(STAGEGATE_TEST_DATA) / "pki" / "ca.pem"};
+    // Revocation checking is on, as in production: each anchor's CRL, the committed one for tests/data.
     std::filesystem::create_directories(crl_dir());
+    std::filesystem::copy_file(pki.revoke({}, "ca"), crl_file(), std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::copy_file(std::filesystem::path(STAGEGATE_TEST_DATA) / "pki" / "ca.crl.pem",
+                               crl_dir() / "test-data-ca.crl.pem", std::filesystem::copy_options::overwrite_existing);
     config.trust.crls = {crl_dir()};
     config.log_messages = false;
     config.reload_poll = std::chrono::milliseconds(100);
@@ -80,6 +84,8 @@ struct GatewayFixture {
   }
 
   std::filesystem::path crl_dir() const { return dir / "crls"; }
+  // The CRL of `pki`'s CA in crl_dir() (revokes nothing at start); replace it to revoke.
+  std::filesystem::path crl_file() const { return crl_dir() / "ca.crl.pem"; }
   std::filesystem::path registry_file() const { return dir / "providers.conf"; }
   std::filesystem::path routes_file() const { return dir / "routes.toml"; }
 

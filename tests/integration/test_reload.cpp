@@ -41,14 +41,30 @@ BOOST_AUTO_TEST_CASE(a_provider_added_to_the_registry_is_accepted_without_restar
 
 BOOST_AUTO_TEST_CASE(a_crl_dropped_into_the_crl_directory_revokes_the_signer) {
   const auto document = sign(test::sample_stage());
-  BOOST_TEST(post(document).status_code == "SCSS001");
+  BOOST_TEST(post(document).status_code == "SCSS001");  // and the validated signer is now cached
   const auto crl = pki.revoke({signer.certificate}, "revoked");
-  std::filesystem::copy_file(crl, crl_dir() / "ca.crl.pem");
+  std::filesystem::copy_file(crl, crl_file(), std::filesystem::copy_options::overwrite_existing);
   const auto outcome = gateway->reload();
   BOOST_TEST(outcome.applied, outcome.message);
   const auto reply = post(document);
   BOOST_TEST(reply.status_code == "SIGNER_UNTRUSTED", reply.status_code << ": " << reply.message);
   BOOST_TEST(reply.message.find("revoked") != std::string::npos, reply.message);
+}
+
+BOOST_AUTO_TEST_CASE(a_reload_that_finds_no_crl_is_refused_and_the_running_trust_store_stays) {
+  const auto document = sign(test::sample_stage());
+  BOOST_TEST(post(document).status_code == "SCSS001");
+  std::filesystem::remove(crl_file());  // e.g. while the CRL is being replaced
+  const auto missing = gateway->reload();
+  BOOST_TEST(!missing.applied);
+  BOOST_TEST(missing.message.find("no CRL signed by the trust anchor \"stagegate dev CA\"") != std::string::npos,
+             missing.message);
+  BOOST_TEST(post(document).status_code == "SCSS001");
+  for (const auto& entry : std::filesystem::directory_iterator(crl_dir())) std::filesystem::remove(entry.path());
+  const auto emptied = gateway->reload();
+  BOOST_TEST(!emptied.applied);
+  BOOST_TEST(emptied.message.find("no CRL is loaded") != std::string::npos, emptied.message);
+  BOOST_TEST(post(document).status_code == "SCSS001");
 }
 
 BOOST_AUTO_TEST_CASE(a_broken_registry_is_refused_and_the_running_one_stays) {

@@ -17,6 +17,8 @@ class Defaults {
   const std::filesystem::path& var() const { return var_; }
   std::filesystem::path pki() const { return var_ / "pki"; }
   std::filesystem::path ca_certificate() const { return pki() / "ca.pem"; }
+  // The development CA's CRL (revokes nothing), refreshed by dev-setup before it expires.
+  std::filesystem::path crl() const { return pki() / "ca.crl.pem"; }
   std::filesystem::path provider_key() const { return pki() / "provider.key"; }
   std::filesystem::path provider_certificate() const { return pki() / "provider.pem"; }
   // The gateway's own HTTPS certificate (CN=127.0.0.1), for trying TLS locally.

@@ -1,6 +1,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "cli/arguments.h"
 #include "cli/commands.h"
@@ -9,6 +10,28 @@
 #include "stagegate/signing/provider_registry.h"
 
 namespace stagegate::cli {
+namespace {
+
+// The gateway refuses to start without CRLs, and a CRL past its nextUpdate refuses every
+// signer, so the development CRL is remade whenever it is missing, unreadable or within a
+// week of its nextUpdate (dev-setup runs at every ./ops/run). It revokes nothing.
+void refresh_development_crl(const signing::Pki& pki, const Defaults& defaults) {
+  using namespace std::chrono;
+  const auto crl = defaults.crl();
+  std::optional<system_clock::time_point> next_update;
+  try {
+    if (std::filesystem::exists(crl)) next_update = signing::Pki::next_update_of(crl).value_or(system_clock::time_point::max());
+  } catch (const std::exception&) {
+    // unreadable: remade below
+  }
+  if (next_update && *next_update - system_clock::now() > hours(24 * 7)) return;
+  // Written beside and renamed over, so a gateway watching the file never sees it half-written.
+  const auto fresh = pki.revoke({}, "ca.next", hours(24 * 30));
+  std::filesystem::rename(fresh, crl);
+  std::cout << (next_update ? "refreshed " : "issued ") << crl.string() << " (development CRL, next update in 30 days)\n";
+}
+
+}  // namespace
 
 // Idempotent: what exists is kept, so a restart never invalidates certificates already handed out.
 int dev_setup(int argc, char** argv) {
@@ -40,6 +63,7 @@ int dev_setup(int argc, char** argv) {
     pki.issue("gateway-tls", request);
     std::cout << "issued " << defaults.tls_certificate().string() << " (HTTPS on 127.0.0.1, for --tls-cert)\n";
   }
+  refresh_development_crl(pki, defaults);
   if (!std::filesystem::exists(defaults.providers())) {
     std::ofstream registry(defaults.providers());
     registry << "# stagegate provider registry: senderId BIN password-hash serviceIds\n"
@@ -51,7 +75,7 @@ int dev_setup(int argc, char** argv) {
     std::cout << "registered sender " << kDevSender << " (password " << kDevPassword << ") in "
               << defaults.providers().string() << '\n';
   }
-  std::cout << "dev PKI: CA " << pki.ca_certificate().string() << ", signer key " << defaults.provider_key().string()
+  std::cout << "dev PKI: CA " << pki.ca_certificate().string() << ", CRL " << defaults.crl().string() << ", signer key " << defaults.provider_key().string()
             << ", certificate " << defaults.provider_certificate().string() << '\n';
   return 0;
 }

@@ -4,6 +4,7 @@
 #include "cli/arguments.h"
 #include "cli/commands.h"
 #include "cli/defaults.h"
+#include "cli/revocation.h"
 #include "stagegate/app/gateway.h"
 
 namespace stagegate::cli {
@@ -22,8 +23,9 @@ std::pair<std::string, int> parse_listen(const std::string& listen) {
 }  // namespace
 
 int serve(int argc, char** argv) {
-  const Arguments args(argc, argv, 2, {"quiet", "tls-require-client-cert"});
-  args.allow_only({"var", "listen", "bus", "journal", "providers", "routes", "ca", "crl", "workers", "quiet", "reload-poll",
+  const Arguments args(argc, argv, 2, {"quiet", "tls-require-client-cert", "no-revocation-check"});
+  args.allow_only({"var", "listen", "bus", "journal", "providers", "routes", "ca", "crl", "no-revocation-check", "workers",
+                   "quiet", "reload-poll",
                    "tls-cert", "tls-key", "tls-client-ca", "tls-require-client-cert",
                    "max-backlog", "min-free-disk-mb", "max-failures", "keep-payload-days", "keep-receipt-days"});
   const Defaults defaults(args.get_or("var", "var"));
@@ -36,8 +38,9 @@ int serve(int argc, char** argv) {
   config.providers = args.get_or("providers", defaults.providers().string());
   config.routes = args.get_or("routes", "");
   for (const auto& ca : args.all("ca")) config.trust.anchors.emplace_back(ca);
-  if (config.trust.anchors.empty()) config.trust.anchors.push_back(defaults.ca_certificate());
-  for (const auto& crl : args.all("crl")) config.trust.crls.emplace_back(crl);
+  const bool development_anchors = config.trust.anchors.empty();
+  if (development_anchors) config.trust.anchors.push_back(defaults.ca_certificate());
+  config.trust = revocation_options(args, std::move(config.trust), development_anchors ? defaults.crl() : "");
   config.log_messages = !args.has("quiet");
   auto& delivery = config.delivery;
   delivery.max_backlog = std::stoull(args.get_or("max-backlog", std::to_string(delivery.max_backlog)));

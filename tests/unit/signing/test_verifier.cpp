@@ -23,6 +23,7 @@ struct PkiFixture {
   test::TempDir dir{"stagegate-signing"};
   Pki pki = Pki::open_or_create(dir / "pki");
   IssuedFiles signer = pki.issue("signer", request("050140001238"));
+  std::filesystem::path fresh_crl = pki.revoke({}, "fresh");  // revokes nothing: revocation checking needs a CRL
 
   static CertificateRequest request(const std::string& bin) {
     CertificateRequest request;
@@ -33,6 +34,7 @@ struct PkiFixture {
   }
 
   Verifier verifier(std::vector<std::filesystem::path> crls = {}) const {
+    if (crls.empty()) crls.push_back(fresh_crl);
     return Verifier::create(TrustConfig{{pki.ca_certificate()}, std::move(crls)});
   }
 
@@ -190,7 +192,7 @@ BOOST_AUTO_TEST_CASE(doctype_and_ill_formed_input_are_malformed) {
 }
 
 BOOST_AUTO_TEST_CASE(size_and_depth_limits_are_malformed) {
-  const auto strict = Verifier::create(TrustConfig{{pki.ca_certificate()}, {}}, DocumentLimits{1000, 10});
+  const auto strict = Verifier::create(TrustConfig{{pki.ca_certificate()}, {fresh_crl}}, DocumentLimits{1000, 10});
   expect(strict.verify("<r>" + std::string(2000, 'x') + "</r>"), Code::Malformed, "exceeds");
   std::string deep;
   for (int i = 0; i < 20; ++i) deep += "<a>";
@@ -199,7 +201,7 @@ BOOST_AUTO_TEST_CASE(size_and_depth_limits_are_malformed) {
 }
 
 BOOST_AUTO_TEST_CASE(missing_trust_anchor_file_fails_at_startup) {
-  BOOST_CHECK_THROW(Verifier::create(TrustConfig{{dir / "missing.pem"}, {}}), std::runtime_error);
+  BOOST_CHECK_THROW(Verifier::create(TrustConfig{{dir / "missing.pem"}, {fresh_crl}}), std::runtime_error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

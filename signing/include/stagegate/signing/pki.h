@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <vector>
 #include <string>
 
@@ -40,9 +41,16 @@ class Pki {
   // A certificate signed by nobody we trust (its own self-signed CA), for refusal tests.
   static IssuedFiles issue_self_signed(const std::filesystem::path& dir, const std::string& file_stem,
                                        const CertificateRequest& request);
-  // Writes <dir>/<crl_file_stem>.crl.pem, signed by this CA, revoking the given certificates.
+  // A subordinate CA certified by this one, kept in `dir` as ca.key and ca.pem (reused when
+  // present, like open_or_create), that issues certificates and CRLs the same way.
+  Pki issue_authority(const std::filesystem::path& dir, const std::string& ca_name) const;
+  // Writes <dir>/<crl_file_stem>.crl.pem, signed by this CA, revoking the given certificates
+  // (leaves or subordinate CAs). A negative `next_update_in` makes a CRL that has already expired.
   std::filesystem::path revoke(const std::vector<std::filesystem::path>& certificates, const std::string& crl_file_stem,
-                               std::chrono::hours next_update_in = std::chrono::hours(24 * 7)) const;
+                               std::chrono::seconds next_update_in = std::chrono::hours(24 * 7)) const;
+  // The nextUpdate of the first CRL in a PEM file; nullopt when it has none. Throws when the
+  // file holds no CRL.
+  static std::optional<std::chrono::system_clock::time_point> next_update_of(const std::filesystem::path& crl);
 
  private:
   struct Impl;

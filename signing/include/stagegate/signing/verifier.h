@@ -14,10 +14,16 @@ struct TrustConfig {
   // PEM files, or directories of them, of trusted CA certificates: roots and the
   // intermediates under them. Signers may also send intermediates in X509Data.
   std::vector<std::filesystem::path> anchors;
-  // PEM CRLs (files or directories; a directory may start empty). Once any CRL is loaded,
-  // every signer's issuer must have one here: an unknown revocation state is refused.
+  // PEM CRLs (files or directories of them).
   std::vector<std::filesystem::path> crls;
+  // Revocation fails closed: every certificate of a signer's chain, up to and including the
+  // anchors, must be covered by a current CRL of its issuer. Loading refuses (throws) unless
+  // every CA among the anchors has a CRL it signed here; a CRL past its nextUpdate makes the
+  // signers under that CA SIGNER_UNTRUSTED until a fresh one is loaded.
+  // false: no revocation checking at all (development only); then `crls` must be empty.
+  bool check_revocation = true;
 };
+
 
 // Who signed, read from the verified certificate.
 struct SignerIdentity {
@@ -42,7 +48,8 @@ struct DocumentLimits {
 
 class Verifier {
  public:
-  // Throws std::runtime_error when the trust configuration cannot be loaded.
+  // Throws std::runtime_error when the trust configuration cannot be loaded, including when
+  // revocation checking is on and a CA among the anchors has no CRL.
   static Verifier create(const TrustConfig& trust, DocumentLimits limits = {});
   ~Verifier();
   Verifier(Verifier&&) noexcept;
