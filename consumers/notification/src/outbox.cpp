@@ -253,8 +253,8 @@ std::vector<OutboxRow> Outbox::list(const std::vector<std::string>& states) cons
 std::size_t Outbox::count(const std::string& state) const {
   std::lock_guard lock(mutex_);
   sqlite::Statement counted(db_.get(), "SELECT COUNT(*) FROM outbox WHERE state = ?1");
-  counted.bind(1, state);
-  return static_cast<std::size_t>(counted.scalar());
+  counted.bind(1, state);  // (scalar() would clear the binding)
+  return counted.step() == SQLITE_ROW ? static_cast<std::size_t>(counted.column_int(0)) : 0;
 }
 
 }  // namespace stagegate::notification
