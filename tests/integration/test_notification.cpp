@@ -1,0 +1,203 @@
+// Citizen notifications end to end: a real gateway (in this process) journals signed stage
+// messages and delivers them over ZeroMQ to the real `stagegate notify consume` process,
+// which mails a real SMTP server process (aiosmtpd) on 127.0.0.1: one mail per stage change
+// with both languages; a server that is down, then up; a permanent 550; a consumer
+// SIGKILLed mid-batch and restarted without sending any stage twice.
+#define BOOST_TEST_MODULE notification_end_to_end
+#include <boost/test/unit_test.hpp>
+
+#include <map>
+#include <set>
+
+#include "integration/gateway_fixture.h"
+#include "stagegate/notification/outbox.h"
+#include "support/child_process.h"
+#include "support/smtp_sink.h"
+
+using namespace stagegate;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kCitizenIin = "920315450126";  // the sample's recipient
+constexpr const char* kRejectedIin = "850101300124";
+constexpr const char* kUnknownIin = "900202400230";
+
+template <class Condition>
+bool eventually(Condition condition, std::chrono::milliseconds timeout = 30s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
+// The sample stage document for another application, stage and recipient.
+std::string stage_document(const std::string& application, int stage, const std::string& iin = kCitizenIin) {
+  auto document = test::sample_stage();
+  document = test::replace_once(document, "<applicationId>002145678912<", "<applicationId>" + application + "<");
+  document = test::replace_once(document, "<iin>920315450126<", "<iin>" + iin + "<");
+  document = test::replace_once(document, "<stage code=\"2\"", "<stage code=\"" + std::to_string(stage) + "\"");
+  if (stage >= 4)
+    document = test::replace_once(document, "<stage code", "<executionDate>2026-11-24T12:00:00+05:00</executionDate>\n  <stage code");
+  if (stage == 6) document = test::replace_once(document, "/>\n</StageNotification>", "/>\n  <outcome>ISSUED</outcome>\n</StageNotification>");
+  return document;
+}
+
+struct NotificationFixture : test::GatewayFixture {
+  fs::path var = dir / "var";
+  std::unique_ptr<test::ChildProcess> consumer;
+  std::uint64_t last_sequence = 0;
+
+  NotificationFixture() {
+    fs::create_directories(var);
+    std::ofstream(dir / "contacts.csv") << "iin,email\n"
+                                        << kCitizenIin << ",aigerim@mail.test\n"
+                                        << kRejectedIin << ",reject-me@mail.test\n";
+    BOOST_REQUIRE_EQUAL(stagegate("contacts-import", {"notify", "contacts", "import", (dir / "contacts.csv").string()}), 0);
+  }
+
+  int stagegate(const std::string& log, std::vector<std::string> arguments) {
+    arguments.insert(arguments.begin(), STAGEGATE_BINARY);
+    arguments.insert(arguments.end(), {"--var", var.string()});
+    return test::run_to_end(arguments, dir / (log + ".log"));
+  }
+
+  void start_consumer(const std::string& smtp_url) {
+    consumer = std::make_unique<test::ChildProcess>(
+        std::vector<std::string>{STAGEGATE_BINARY, "notify", "consume", "--var", var.string(), "--endpoint",
+                                 gateway->bus_endpoint(), "--smtp", smtp_url, "--from", "notify@stagegate.test",
+                                 "--retry-first-ms", "200", "--retry-max-ms", "1000", "--template-poll-ms", "100"},
+        dir / "consumer.log");
+    consumer->start();
+  }
+
+  void post_stage(const std::string& application, int stage, const std::string& iin = kCitizenIin) {
+    const auto reply = post(sign(stage_document(application, stage, iin)));
+    BOOST_REQUIRE_MESSAGE(reply.status_code == "SCSS001", reply.status_code + " " + reply.message);
+    last_sequence = std::max(last_sequence, *reply.sequence);
+  }
+
+  // Everything posted is recorded and nothing is waiting to be sent.
+  bool settled() const {
+    if (!fs::exists(var / "notification.db")) return false;
+    notification::Outbox outbox(var / "notification.db");
+    return outbox.last_sequence() >= last_sequence && outbox.count("pending") == 0 && outbox.count("sending") == 0;
+  }
+  std::vector<notification::OutboxRow> rows(const std::vector<std::string>& states) const {
+    return notification::Outbox(var / "notification.db").list(states);
+  }
+  std::string consumer_log() const { return test::read_text(dir / "consumer.log"); }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(notification_end_to_end, NotificationFixture, *boost::unit_test::timeout(120))
+
+BOOST_AUTO_TEST_CASE(one_mail_per_stage_change_in_kazakh_and_russian) {
+  test::SmtpSink sink(dir / "smtp");
+  start_consumer(sink.url());
+  for (int stage = 1; stage <= 6; ++stage) post_stage("002145678912", stage);
+  post_stage("002145678912", 3);          // the provider sends a stage again: journaled, not mailed again
+  post_stage("000000000404", 1, kUnknownIin);  // nobody to write to
+  post_stage("000000000550", 1, kRejectedIin); // the server refuses the mailbox
+  BOOST_REQUIRE(eventually([&] { return settled(); }));
+
+  const auto mails = sink.mails();
+  BOOST_REQUIRE_EQUAL(mails.size(), 6u);
+  std::set<std::string> message_ids;
+  const std::vector<std::string> expected_subjects = {
+      "Өтінішіңіз қабылданды, № 002145678912 / Ваша заявка принята, № 002145678912",
+      "Өтінішіңіз орындауға жіберілді, № 002145678912 / Ваша заявка направлена на исполнение, № 002145678912",
+      "Өтінішіңіз орындалуда, № 002145678912 / Ваша заявка исполняется, № 002145678912",
+      "Өтінішіңіз орындалды, № 002145678912 / Ваша заявка исполнена, № 002145678912",
+      "Нәтиже беруге дайын, № 002145678912 / Результат готов к выдаче, № 002145678912",
+      "Өтінішіңіз жабылды, № 002145678912 / Ваша заявка закрыта, № 002145678912"};
+  std::set<std::string> subjects;
+  for (const auto& mail : mails) {
+    BOOST_TEST(mail.to == std::vector<std::string>{"aigerim@mail.test"});
+    BOOST_TEST(mail.body.find("Құрметті Сейткали Айгерим Нурлановна!") == 0u);
+    BOOST_TEST(mail.body.find("Уважаемый(ая) Сейткали Айгерим Нурлановна!") != std::string::npos);
+    BOOST_TEST(mail.body.find("Выдача справки о наличии либо отсутствии судимости") != std::string::npos);
+    message_ids.insert(mail.message_id);
+    subjects.insert(mail.subject);
+  }
+  BOOST_TEST(message_ids.size() == 6u);
+  BOOST_TEST(subjects == std::set<std::string>(expected_subjects.begin(), expected_subjects.end()));
+
+  const auto undeliverable = rows({"undeliverable"});
+  BOOST_REQUIRE_EQUAL(undeliverable.size(), 2u);
+  BOOST_TEST(undeliverable[0].entry.application_id == "000000000404");
+  BOOST_TEST(undeliverable[0].last_error == "no contact for the recipient (stagegate notify contacts import)");
+  BOOST_TEST(undeliverable[1].entry.application_id == "000000000550");
+  BOOST_TEST(undeliverable[1].last_error.find("(SMTP 550)") != std::string::npos);
+
+  // The operator's list says the same; no personal data in the consumer's log.
+  BOOST_TEST(stagegate("undeliverable", {"notify", "undeliverable"}) == 0);
+  const auto listed = test::read_text(dir / "undeliverable.log");
+  BOOST_TEST(listed.find("000000000404\t1 RECEIVED") != std::string::npos);
+  BOOST_TEST(listed.find("reason=SMTP refused") != std::string::npos);
+  BOOST_TEST(listed.find("2 undeliverable notification(s)") != std::string::npos);
+  const auto log = consumer_log();
+  for (const char* secret : {kCitizenIin, kRejectedIin, kUnknownIin, "Сейткали", "aigerim@", "reject-me@"})
+    BOOST_TEST(log.find(secret) == std::string::npos, "the log carries " << secret);
+  BOOST_TEST(log.find("stage already notified to this recipient: skipped") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_server_that_is_down_gets_the_mail_when_it_comes_back) {
+  const int port = [&] {
+    test::SmtpSink probe(dir / "probe");
+    return probe.port();
+  }();
+  start_consumer("smtp://127.0.0.1:" + std::to_string(port));
+  post_stage("002145678912", 1);
+  BOOST_REQUIRE(eventually([&] {
+    if (!fs::exists(var / "notification.db")) return false;
+    const auto waiting = rows({"pending"});
+    return !waiting.empty() && waiting[0].attempts >= 2;
+  }));
+  BOOST_TEST(rows({"pending"})[0].last_error.find("Couldn't connect") != std::string::npos);
+  BOOST_TEST(stagegate("outbox", {"notify", "outbox"}) == 0);
+  BOOST_TEST(test::read_text(dir / "outbox.log").find("002145678912\t1 RECEIVED") != std::string::npos);
+
+  test::SmtpSink sink(dir / "smtp", port);
+  const auto mails = sink.wait_for(1);
+  BOOST_REQUIRE_EQUAL(mails.size(), 1u);
+  BOOST_REQUIRE(eventually([&] { return settled(); }));
+  BOOST_TEST(rows({"sent"}).size() == 1u);
+  std::this_thread::sleep_for(500ms);  // a retry that should not happen would have by now
+  BOOST_TEST(sink.mails().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_consumer_killed_mid_batch_never_mails_a_stage_twice) {
+  constexpr int kApplications = 16;
+  test::SmtpSink sink(dir / "smtp", 0, 100);  // each 250 comes 100 ms after the mail is stored
+  start_consumer(sink.url());
+  for (int i = 0; i < kApplications; ++i) post_stage("0000000100" + std::to_string(10 + i), 2);
+  BOOST_REQUIRE(sink.wait_for(4).size() >= 4u);
+  consumer->stop(SIGKILL);
+  const auto at_kill = sink.mails().size();
+  BOOST_TEST(at_kill < static_cast<std::size_t>(kApplications));
+  for (int i = 0; i < kApplications; ++i) post_stage("0000000100" + std::to_string(10 + i), 2);  // again: no new mail
+  start_consumer(sink.url());
+  BOOST_REQUIRE(eventually([&] { return settled(); }, 60s));
+
+  const auto mails = sink.mails();
+  std::map<std::string, int> copies;
+  for (const auto& mail : mails) ++copies[mail.message_id];
+  for (const auto& [id, count] : copies) BOOST_TEST(count == 1, id << " arrived " << count << " times");
+  const auto sent = rows({"sent"});
+  const auto uncertain = rows({"undeliverable"});
+  BOOST_TEST(sent.size() + uncertain.size() == static_cast<std::size_t>(kApplications));
+  for (const auto& row : sent) BOOST_TEST(copies.count(row.entry.message_id) == 1u);
+  for (const auto& row : uncertain) BOOST_TEST(row.last_error.rfind("uncertain: interrupted during the SMTP transaction", 0) == 0u);
+  BOOST_TEST(uncertain.size() <= 1u);  // one SMTP transaction at a time: at most one in flight at the kill
+  BOOST_TEST(mails.size() >= sent.size());
+  BOOST_TEST(mails.size() <= sent.size() + uncertain.size());
+  BOOST_TEST_MESSAGE("killed after " << at_kill << " mail(s); in the end " << mails.size() << " mails, " << sent.size()
+                                     << " sent, " << uncertain.size() << " uncertain");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
