@@ -200,4 +200,30 @@ BOOST_AUTO_TEST_CASE(a_consumer_killed_mid_batch_never_mails_a_stage_twice) {
                                      << " sent, " << uncertain.size() << " uncertain");
 }
 
+BOOST_AUTO_TEST_CASE(operators_edit_templates_while_it_runs) {
+  test::SmtpSink sink(dir / "smtp");
+  start_consumer(sink.url());
+  const auto templates = var / "notification-templates";
+  BOOST_REQUIRE(eventually([&] { return consumer_log().find("stagegate notify: consumer notification") != std::string::npos; }));
+  BOOST_TEST(fs::exists(templates / "received.kk.txt"));  // the built-in set, copied for editing
+  BOOST_TEST(stagegate("second", {"notify", "consume", "--smtp", sink.url()}) == 2);  // one consumer per outbox
+  BOOST_TEST(test::read_text(dir / "second.log").find("another `stagegate notify consume` is running") != std::string::npos);
+
+  std::ofstream(templates / "received.ru.txt", std::ios::trunc) << "Subject: Заявка {{applicationId}} принята\n\nТекст.\n";
+  BOOST_REQUIRE(eventually([&] { return consumer_log().find("received.ru.txt: reloaded") != std::string::npos; }));
+  std::ofstream(templates / "sent_for_execution.kk.txt", std::ios::trunc) << "Subject: {{nameOfService}}\n\nМәтін\n";
+  BOOST_REQUIRE(eventually([&] { return consumer_log().find("sent_for_execution.kk.txt: refused") != std::string::npos; }));
+  BOOST_TEST(consumer_log().find("previous wording kept: line 1: unknown placeholder {{nameOfService}}") != std::string::npos);
+  BOOST_TEST(stagegate("check", {"notify", "templates", "check"}) == 1);
+  BOOST_TEST(test::read_text(dir / "check.log").find("refused: 1 file(s)") != std::string::npos);
+
+  post_stage("002145678912", 1);
+  post_stage("002145678912", 2);
+  const auto mails = sink.wait_for(2);
+  BOOST_REQUIRE_EQUAL(mails.size(), 2u);
+  std::set<std::string> subjects{mails[0].subject, mails[1].subject};
+  BOOST_TEST(subjects.count("Өтінішіңіз қабылданды, № 002145678912 / Заявка 002145678912 принята") == 1u);
+  BOOST_TEST(subjects.count("Өтінішіңіз орындауға жіберілді, № 002145678912 / Ваша заявка направлена на исполнение, № 002145678912") == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

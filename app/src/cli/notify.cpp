@@ -14,6 +14,7 @@
 #include "stagegate/core/clock.h"
 #include "stagegate/core/log_field.h"
 #include "stagegate/notification/consumer.h"
+#include "stagegate/notification/consumer_lock.h"
 #include "stagegate/notification/sender.h"
 
 namespace stagegate::cli {
@@ -80,6 +81,7 @@ int consume(const Arguments& args) {
   for (const auto& line : templates.refresh()) log_line("templates: " + line);
   const auto poll = std::chrono::milliseconds(std::stol(args.get_or("template-poll-ms", "2000")));
 
+  const ConsumerLock single(db_file(args));
   Outbox outbox(db_file(args));
   for (const auto id : outbox.settle_interrupted())
     log_line("outbox=" + std::to_string(id) + " undeliverable reason=\"uncertain: interrupted during SMTP\"");
