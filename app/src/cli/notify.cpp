@@ -7,6 +7,7 @@
 #include <iostream>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "cli/arguments.h"
 #include "cli/commands.h"
@@ -152,12 +153,14 @@ int import_contacts(const Arguments& args) {
   const auto keys = CitizenKeys::open_or_create(secret_file(args));
   std::vector<std::pair<std::string, std::string>> contacts;
   std::string line;
+  bool first = true;
   for (int number = 1; std::getline(in, line); ++number) {
     if (trim(line).empty() || trim(line).front() == '#') continue;
+    const bool may_be_header = std::exchange(first, false);
     const auto comma = line.find(',');
     const auto id = trim(line.substr(0, comma));
     const auto email = comma == std::string::npos ? std::string() : trim(line.substr(comma + 1));
-    if (number == 1 && !id.empty() && !std::isdigit(static_cast<unsigned char>(id.front()))) continue;  // header
+    if (may_be_header && !id.empty() && !std::isdigit(static_cast<unsigned char>(id.front()))) continue;  // header
     if (id.size() != 12 || id.find_first_not_of("0123456789") != std::string::npos) {
       std::cerr << "stagegate notify: " << file << " line " << number << ": the first column must be a 12-digit IIN or BIN\n";
       return 1;
