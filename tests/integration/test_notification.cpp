@@ -200,6 +200,24 @@ BOOST_AUTO_TEST_CASE(a_consumer_killed_mid_batch_never_mails_a_stage_twice) {
                                      << " sent, " << uncertain.size() << " uncertain");
 }
 
+BOOST_AUTO_TEST_CASE(an_orderly_stop_finishes_the_mail_under_way) {
+  constexpr int kApplications = 6;
+  test::SmtpSink sink(dir / "smtp", 0, 300);
+  start_consumer(sink.url());
+  for (int i = 0; i < kApplications; ++i) post_stage("0000000200" + std::to_string(10 + i), 1);
+  BOOST_REQUIRE(sink.wait_for(1).size() >= 1u);
+  BOOST_TEST(consumer->stop(SIGTERM) == 0);
+  BOOST_TEST(consumer_log().find("stagegate notify: stopped") != std::string::npos);
+  BOOST_TEST(rows({"sending"}).empty());
+  const auto at_stop = rows({"sent"}).size();
+  BOOST_TEST(sink.mails().size() == at_stop);  // every mail the server took is recorded sent
+  start_consumer(sink.url());
+  BOOST_REQUIRE(eventually([&] { return settled(); }));
+  BOOST_TEST(rows({"sent"}).size() == static_cast<std::size_t>(kApplications));
+  BOOST_TEST(rows({"undeliverable"}).empty());
+  BOOST_TEST(sink.mails().size() == static_cast<std::size_t>(kApplications));
+}
+
 BOOST_AUTO_TEST_CASE(operators_edit_templates_while_it_runs) {
   test::SmtpSink sink(dir / "smtp");
   start_consumer(sink.url());

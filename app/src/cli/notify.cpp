@@ -1,5 +1,7 @@
 // `stagegate notify ...`: the citizen notification consumer and its operator commands.
 #include <atomic>
+#include <pthread.h>
+#include <signal.h>
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
@@ -67,6 +69,26 @@ RetryPolicy retry_policy(const Arguments& args) {
   return policy;
 }
 
+// SIGTERM/SIGINT stop taking messages and let the SMTP transaction under way finish, so an
+// orderly stop never leaves a row "uncertain" (docs/notification.md). They are blocked in
+// every thread (no EINTR inside ZeroMQ or libcurl) and collected by the main loop.
+class StopSignals {
+ public:
+  StopSignals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);  // before any thread starts: they inherit it
+  }
+  bool arrived() const {
+    const timespec now{0, 0};
+    return sigtimedwait(&set_, nullptr, &now) > 0;
+  }
+
+ private:
+  sigset_t set_;
+};
+
 void log_line(const std::string& text) { std::clog << now_utc() + " " + text + "\n" << std::flush; }
 
 int consume(const Arguments& args) {
@@ -90,15 +112,22 @@ int consume(const Arguments& args) {
   const auto domain = smtp.from.find('@') == std::string::npos ? std::string("localhost") : smtp.from.substr(smtp.from.find('@') + 1);
   NotificationConsumer consumer(outbox, keys, templates, domain);
 
+  const StopSignals stop_signals;
   const SmtpMailer mailer(smtp);
   Sender sender(outbox, mailer, policy, log_line);
   std::mutex wake_mutex;
-  std::condition_variable wake;
+  std::condition_variable_any wake;  // wakes on a queued row and on stop
+  std::uint64_t queued = 0;          // rows queued so far, so a wake-up between look and wait is not lost
   std::jthread sending([&](std::stop_token stop) {
     while (!stop.stop_requested()) {
+      std::uint64_t seen = 0;
+      {
+        std::lock_guard lock(wake_mutex);
+        seen = queued;
+      }
       if (sender.deliver_next()) continue;
       std::unique_lock lock(wake_mutex);
-      wake.wait_for(lock, sender.idle_wait(std::chrono::seconds(1)));
+      wake.wait_for(lock, stop, sender.idle_wait(std::chrono::seconds(1)), [&] { return queued != seen; });
     }
   });
 
@@ -108,7 +137,7 @@ int consume(const Arguments& args) {
            ", templates " + templates_dir.string() + ", resuming after " + std::to_string(config.processed) + ", " +
            std::to_string(outbox.count("pending")) + " pending");
   auto next_poll = std::chrono::steady_clock::now() + poll;
-  for (;;) {
+  while (!stop_signals.arrived()) {
     if (std::chrono::steady_clock::now() >= next_poll) {
       for (const auto& line : templates.refresh()) log_line("templates: " + line);
       next_poll = std::chrono::steady_clock::now() + poll;
@@ -125,8 +154,16 @@ int consume(const Arguments& args) {
     if (recorded.value() == Recorded::AlreadyKnown)
       log_line("seq=" + std::to_string(message->sequence) + " stage already notified to this recipient: skipped");
     subscriber.acknowledge(*message);
-    if (recorded.value() == Recorded::Queued) wake.notify_one();
+    if (recorded.value() == Recorded::Queued) {
+      std::lock_guard lock(wake_mutex);
+      ++queued;
+      wake.notify_one();
+    }
   }
+  sending.request_stop();
+  sending.join();
+  log_line("stagegate notify: stopped, " + std::to_string(outbox.count("pending")) + " pending");
+  return 0;
 }
 
 std::string trim(std::string text) {

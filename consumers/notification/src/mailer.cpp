@@ -36,13 +36,13 @@ std::string base64(std::string_view data) {
   return out;
 }
 
-// RFC 2047 encoded-words of at most 45 bytes of UTF-8 each (never splitting a character),
+// RFC 2047 encoded-words of at most 39 bytes of UTF-8 each (never splitting a character),
 // folded onto continuation lines so no header line exceeds 78 characters.
 std::string encoded_words(const std::string& text) {
   std::string out;
   std::size_t at = 0;
   while (at < text.size()) {
-    std::size_t end = std::min(at + 45, text.size());
+    std::size_t end = std::min(at + 39, text.size());
     while (end < text.size() && end > at && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
     if (!out.empty()) out += "\r\n ";
     out += "=?UTF-8?B?" + base64(std::string_view(text).substr(at, end - at)) + "?=";

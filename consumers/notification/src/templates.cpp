@@ -9,6 +9,8 @@ namespace stagegate::notification {
 namespace {
 
 const char* const kLanguages[] = {"kk", "ru"};
+// A notification is a few lines; anything near this is a wrong file.
+constexpr std::uintmax_t kLargestTemplate = 64 * 1024;
 
 std::string read_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
@@ -170,6 +172,10 @@ std::vector<std::string> TemplateSet::refresh() {
       const auto previous = seen_.find(key);
       if (previous != seen_.end() && previous->second.modified == modified && previous->second.size == size) continue;
       seen_[key] = Seen{modified, size};
+      if (size > kLargestTemplate) {
+        report.push_back(file_name + ": refused, previous wording kept: larger than " + std::to_string(kLargestTemplate / 1024) + " KiB");
+        continue;
+      }
       auto parsed = parse_template(read_file(file));
       if (!parsed) {
         report.push_back(file_name + ": refused, previous wording kept: " + parsed.refusal().reason);

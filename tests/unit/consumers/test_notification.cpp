@@ -279,4 +279,37 @@ BOOST_AUTO_TEST_CASE(retries_run_out_into_undeliverable) {
   BOOST_TEST(row.last_error.rfind("retries exhausted after 3 attempts: ", 0) == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(no_final_answer_after_the_whole_message_is_uncertain_not_retried) {
+  test::TempDir dir("stagegate-sender");
+  test::SmtpSink slow(dir / "smtp", 0, 3000);  // stores the mail, answers 250 after 3 s
+  Outbox outbox(dir / "notification.db");
+  BOOST_TEST(outbox.import_contacts({{"c1", "citizen@mail.test"}}).value() == 1u);
+  BOOST_TEST((outbox.record(entry_for("A1", 1, "c1"), 1).value() == Recorded::Queued));
+  const SmtpMailer mailer(SmtpConfig{slow.url(), "notify@test.kz", "", "", false, 1000});
+  Sender sender(outbox, mailer, RetryPolicy{10, 10ms, 20ms}, [](const std::string&) {});
+  BOOST_TEST(sender.deliver_next());
+  const auto rows = outbox.list({"undeliverable"});
+  BOOST_REQUIRE_EQUAL(rows.size(), 1u);
+  BOOST_TEST(rows[0].last_error.rfind("uncertain: the message went out but the server's answer did not come", 0) == 0u);
+  BOOST_TEST(outbox.count("pending") == 0u);  // not retried: it may well be in the mailbox
+  BOOST_TEST(slow.mails().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(header_values_cannot_add_headers) {
+  Mail mail{"citizen@mail.test", "<id@test.kz>", "Тема\r\nBcc: attacker@evil.test", "Body"};
+  const auto text = compose_mail(mail, "notify@test.kz", "Mon, 23 Nov 2026 10:00:00 +0000");
+  BOOST_TEST(text.find("\r\nBcc:") == std::string::npos);
+  BOOST_TEST(text.find("Subject: =?UTF-8?B?") != std::string::npos);
+  BOOST_TEST(text.find("Message-ID: <id@test.kz>\r\n") != std::string::npos);
+  // A long UTF-8 subject folds into encoded-words, none over 75 characters, no character split.
+  const auto long_subject = compose_mail(Mail{"a@b.c", "<x@y>", std::string(40, 'a') + std::string(30, 'x') + "Өтінішіңіз", "b"}, "f@g.h", "d");
+  std::size_t at = long_subject.find("Subject: ");
+  const auto end = long_subject.find("\r\nMIME-Version");
+  for (auto line_start = at; line_start < end;) {
+    const auto line_end = long_subject.find("\r\n", line_start);
+    BOOST_TEST(line_end - line_start <= 78u);
+    line_start = line_end + 2;
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
