@@ -240,9 +240,11 @@ int show(const Arguments& args, const std::vector<std::string>& states, bool und
 
 int resend(const Arguments& args) {
   args.allow_only({"var", "db"});
-  if (args.positional().size() != 2) throw UsageError("notify resend ID");
+  const auto& words = args.positional();
+  if (words.size() != 2 || words[1].empty() || words[1].find_first_not_of("0123456789") != std::string::npos || words[1].size() > 18)
+    throw UsageError("notify resend ID (the number `stagegate notify undeliverable` shows)");
   Outbox outbox(db_file(args));
-  const auto done = outbox.resend(std::stoll(args.positional()[1]));
+  const auto done = outbox.resend(std::stoll(words[1]));
   if (!done) {
     std::cerr << "stagegate notify: " << done.refusal().reason << '\n';
     return 1;

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "stagegate/notification/consumer.h"
@@ -310,6 +311,29 @@ BOOST_AUTO_TEST_CASE(header_values_cannot_add_headers) {
     BOOST_TEST(line_end - line_start <= 78u);
     line_start = line_end + 2;
   }
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_is_delivered_once_each_and_timed) {
+  constexpr int kRows = 100;
+  test::TempDir dir("stagegate-sender");
+  test::SmtpSink sink(dir / "smtp");
+  Outbox outbox(dir / "notification.db");
+  BOOST_TEST(outbox.import_contacts({{"c1", "citizen@mail.test"}}).value() == 1u);
+  for (int i = 1; i <= kRows; ++i)
+    BOOST_TEST((outbox.record(entry_for("APP-" + std::to_string(i), 2, "c1"), i).value() == Recorded::Queued));
+  const SmtpMailer mailer(SmtpConfig{sink.url(), "notify@test.kz", "", "", false, 5000});
+  Sender sender(outbox, mailer, RetryPolicy{}, [](const std::string&) {});
+  const auto started = std::chrono::steady_clock::now();
+  while (sender.deliver_next()) {
+  }
+  const auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  BOOST_TEST(outbox.count("sent") == static_cast<std::size_t>(kRows));
+  const auto mails = sink.wait_for(kRows);
+  std::set<std::string> ids;
+  for (const auto& mail : mails) ids.insert(mail.message_id);
+  BOOST_TEST(mails.size() == static_cast<std::size_t>(kRows));
+  BOOST_TEST(ids.size() == static_cast<std::size_t>(kRows));
+  BOOST_TEST_MESSAGE(kRows << " mails in " << elapsed << " s: " << kRows / elapsed << " mails/s (one SMTP connection each)");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
