@@ -10,6 +10,9 @@
 #include <set>
 
 #include "integration/gateway_fixture.h"
+#include "stagegate/bus/delivery_state.h"
+#include "stagegate/bus/dispatcher.h"
+#include "stagegate/bus/journal.h"
 #include "stagegate/notification/outbox.h"
 #include "support/child_process.h"
 #include "support/smtp_sink.h"
@@ -245,3 +248,43 @@ BOOST_AUTO_TEST_CASE(operators_edit_templates_while_it_runs) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Bad input on the bus: a real journal and Dispatcher hand the consumer a payload that is not
+// a stage message. It is refused until the gateway dead-letters it; the consumer does not
+// stop, and the message after it is mailed once.
+BOOST_AUTO_TEST_CASE(a_payload_that_does_not_parse_ends_in_the_dead_letters, *boost::unit_test::timeout(120)) {
+  test::TempDir dir("stagegate-notify-dlq");
+  auto journal = bus::Journal::open(dir / "journal.db");
+  bus::DeliveryOptions options;
+  options.max_failures = 3;
+  bus::Dispatcher dispatcher(journal, "tcp://127.0.0.1:*", options);
+  const std::string good = R"({"schema":"stagegate.stage/1","applicationId":"A-1","service":{"code":"Z22-74","name":"Справка"},)"
+                           R"("provider":{"name":"Акимат"},"recipient":{"iin":"920315450126","lastName":"Сейткали","firstName":"Айгерим"},)"
+                           R"("receptionPlace":"ЦОН","stage":{"code":1,"name":"RECEIVED","at":"2026-11-20T10:42:00+05:00"}})";
+  for (const auto& [id, payload] : std::vector<std::pair<std::string, std::string>>{{"bad", "{\"schema\":\"stagegate.stage/1\"}"}, {"good", good}})
+    BOOST_REQUIRE(journal.append(bus::JournalInput{"akimat", id, "STAGE_NOTIFICATION", "stage", payload, "<d/>", {{"notification", payload}}}).ok());
+  dispatcher.notify();
+
+  test::SmtpSink sink(dir / "smtp");
+  std::ofstream(dir / "contacts.csv") << "920315450126,aigerim@mail.test\n";
+  const auto var = (dir / "var").string();
+  BOOST_REQUIRE_EQUAL(test::run_to_end({STAGEGATE_BINARY, "notify", "contacts", "import", (dir / "contacts.csv").string(), "--var", var},
+                                       dir / "import.log"), 0);
+  test::ChildProcess consumer({STAGEGATE_BINARY, "notify", "consume", "--var", var, "--endpoint", dispatcher.endpoint(), "--smtp",
+                               sink.url()},
+                              dir / "consumer.log");
+  consumer.start();
+  const auto mails = sink.wait_for(1);
+  BOOST_REQUIRE_EQUAL(mails.size(), 1u);
+  BOOST_TEST(mails[0].subject == "Өтінішіңіз қабылданды, № A-1 / Ваша заявка принята, № A-1");
+  BOOST_REQUIRE(eventually([&] { return bus::DeliveryState::open(dir / "journal.db").dead_letters().size() == 1; }));
+  const auto letter = bus::DeliveryState::open(dir / "journal.db").dead_letters().at(0);
+  BOOST_TEST(letter.consumer == "notification");
+  BOOST_TEST(letter.sequence == 1u);
+  BOOST_TEST(letter.reason.find("stage message: ") != std::string::npos);
+  BOOST_TEST(consumer.running());
+  std::this_thread::sleep_for(300ms);
+  BOOST_TEST(sink.mails().size() == 1u);  // the good one came again after each refusal: mailed once
+  BOOST_TEST(consumer.stop(SIGTERM) == 0);
+  BOOST_TEST(test::read_text(dir / "consumer.log").find("refused seq=1 code=MALFORMED") != std::string::npos);
+}
