@@ -50,6 +50,11 @@ commands:
              one application's history with its planned date and overdue
   report     violations --month YYYY-MM [--format csv|html|json] [--store FILE] [--today D]
              the monthly term-violation report (due by the 15th of the next month)
+  notify     consume --smtp URL [--from ADDR] [--templates DIR] [--endpoint E] [--var DIR]
+             [--max-attempts N] [--retry-first-ms MS] [--retry-max-ms MS] [--smtp-user U --smtp-password-file F]
+             | contacts import FILE.csv | outbox | undeliverable | resend ID | templates check [DIR]
+             the citizen notification consumer: stage changes by e-mail in Kazakh and Russian
+             through a durable outbox (var/notification.db); see docs/notification.md
   verify     --ca FILE|DIR [--ca FILE|DIR]... (--crl FILE|DIR... | --no-revocation-check) FILE
              verify FILE's enveloped signature: exit 0 verified, 1 refused, 2 usage or I/O
 )";
@@ -78,6 +83,7 @@ int main(int argc, char** argv) {
     if (command == "status") return stagegate::cli::status(argc, argv);
     if (command == "report") return stagegate::cli::report(argc, argv);
     if (command == "routes") return stagegate::cli::routes(argc, argv);
+    if (command == "notify") return stagegate::cli::notify(argc, argv);
     std::cerr << "stagegate: unknown command " << command << "\n\n" << kUsage;
     return 2;
   } catch (const stagegate::cli::UsageError& error) {

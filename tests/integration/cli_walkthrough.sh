@@ -101,4 +101,16 @@ status=$?
 set -e
 [ "$status" -eq 1 ] && grep -q "^broken-routes.toml:[0-9]*:[0-9]*: unknown field 'recipient.surname'" routes-check.txt ||
   { echo "FAIL: routes check"; cat routes-check.txt; exit 1; }
+# Citizen notification: a development mailbox (aiosmtpd), the sample's contact, the consumer;
+# the stage already accepted arrives as one mail in Kazakh and Russian.
+/usr/bin/python3 "$(dirname "$samples")/../tests/support/smtp_sink.py" --dir var/mailbox --port-file smtp.port 2>smtp.log &
+pids+=($!)
+for _ in $(seq 100); do [ -s smtp.port ] && break; sleep 0.1; done
+"$stagegate" notify contacts import "$samples/contacts.csv" --var var | grep -q '^1 contact(s) imported'
+"$stagegate" notify consume --var var --endpoint "$bus" --smtp "smtp://127.0.0.1:$(cat smtp.port)" 2>notify.log &
+pids+=($!)
+for _ in $(seq 100); do ls var/mailbox/*.json >/dev/null 2>&1 && break; sleep 0.1; done
+grep -q 'Ваша заявка направлена на исполнение' var/mailbox/*.json && grep -q 'Құрметті' var/mailbox/*.json ||
+  { echo "FAIL: no notification mail"; cat notify.log smtp.log; exit 1; }
+"$stagegate" notify outbox --var var 2>&1 | grep -q '^0 waiting' || { echo "FAIL: outbox not empty"; exit 1; }
 echo "walkthrough: 1 passed, 0 failed"
