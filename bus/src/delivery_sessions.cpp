@@ -9,12 +9,14 @@ namespace {
 
 // HELLO budgets: a consumer says HELLO about once a second at most (wire.h), so these are
 // far above what a healthy one needs and far below what makes a flood expensive.
-constexpr double kHellosBurstPerConnection = 5;
+constexpr double kHellosBurstPerConnection = 3;
 constexpr double kHellosPerSecondPerConnection = 1;
-constexpr double kHellosBurstPerName = 10;
-constexpr double kHellosPerSecondPerName = 2;
-constexpr double kHellosBurstOverall = 256;
-constexpr double kHellosPerSecondOverall = 64;
+constexpr double kHellosBurstPerName = 5;
+constexpr double kHellosPerSecondPerName = 1;
+constexpr double kHellosBurstOverall = 64;
+constexpr double kHellosPerSecondOverall = 32;
+constexpr double kWhosBurstPerConnection = 5;
+constexpr double kWhosPerSecondPerConnection = 5;
 constexpr std::size_t kMaxBuckets = 4096;
 constexpr auto kPersistEvery = std::chrono::milliseconds(200);
 constexpr auto kHousekeepingEvery = std::chrono::seconds(1);
@@ -65,14 +67,15 @@ bool DeliverySessions::take_token(std::unordered_map<std::string, Bucket>& bucke
   return true;
 }
 
-bool DeliverySessions::hello_allowed(const std::string& identity, const std::string& name, Clock::time_point now) {
+bool DeliverySessions::hello_allowed(const std::string& identity, std::string_view name, Clock::time_point now) {
   hello_overall_.tokens = std::min(
       kHellosBurstOverall,
       hello_overall_.tokens + std::chrono::duration<double>(now - hello_overall_.refilled).count() * kHellosPerSecondOverall);
   hello_overall_.refilled = now;
   if (hello_overall_.tokens < 1) return false;
   if (!take_token(hello_by_identity_, identity, kHellosBurstPerConnection, kHellosPerSecondPerConnection, now)) return false;
-  if (!name.empty() && !take_token(hello_by_name_, name, kHellosBurstPerName, kHellosPerSecondPerName, now)) return false;
+  if (valid_name(name) && !take_token(hello_by_name_, std::string(name), kHellosBurstPerName, kHellosPerSecondPerName, now))
+    return false;
   hello_overall_.tokens -= 1;
   return true;
 }
@@ -87,11 +90,12 @@ bool DeliverySessions::evict_oldest_observer(Clock::time_point now) {
   return true;
 }
 
+void DeliverySessions::who(const std::string& identity, Clock::time_point now) {
+  if (take_token(who_by_identity_, identity, kWhosBurstPerConnection, kWhosPerSecondPerConnection, now))
+    outbox_.send(identity, {frame::kWho});
+}
+
 void DeliverySessions::hello(const std::string& identity, HelloRequest request, Clock::time_point now) {
-  if (!hello_allowed(identity, request.name, now)) {
-    refuse_request(identity, "too many HELLOs; say HELLO again in a second", now);
-    return;
-  }
   std::erase_if(ghosts_, [&](const Ghost& ghost) { return ghost.identity == identity; });
   Session session;
   session.identity = identity;
@@ -101,6 +105,10 @@ void DeliverySessions::hello(const std::string& identity, HelloRequest request, 
   session.last_heard = now;
   if (session.durable()) {
     const auto known = positions_.find(session.name);
+    if (known == positions_.end() && positions_.size() >= options_.max_consumers) {
+      refuse_request(identity, "too many named consumers; `stagegate consumers forget` the old ones", now);
+      return;
+    }
     session.acknowledged = std::max(known == positions_.end() ? 0 : known->second, request.processed);
     try {
       for (const auto& [sequence, failures] : state_.failures_after(session.name, session.acknowledged))

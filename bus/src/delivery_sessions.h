@@ -42,7 +42,13 @@ class DeliverySessions {
   DeliverySessions(Journal& journal, DeliveryState& state, Outbox& outbox, ProtocolLog& log, const DeliveryOptions& options,
                    Clock::time_point now);
 
+  // Whether a HELLO from this connection (with this name, if valid) is within the budget:
+  // a few per connection and name, then about one a second. Asked before anything else.
+  bool hello_allowed(const std::string& identity, std::string_view name, Clock::time_point now);
   void hello(const std::string& identity, HelloRequest request, Clock::time_point now);
+  // WHO for a connection without a session, at most a few a second (each frame a flooder
+  // sends must not cost a reply).
+  void who(const std::string& identity, Clock::time_point now);
   // Any frame from the identity; false when it has no session (the caller answers WHO).
   bool heard(const std::string& identity, Clock::time_point now);
   // For a sequence in flight to that session; anything else is ignored (false).
@@ -94,7 +100,6 @@ class DeliverySessions {
 
   bool take_token(std::unordered_map<std::string, Bucket>& buckets, const std::string& key, double capacity,
                   double per_second, Clock::time_point now);
-  bool hello_allowed(const std::string& identity, const std::string& name, Clock::time_point now);
   bool evict_oldest_observer(Clock::time_point now);
   void fill_window(Session& session, Clock::time_point now);
   void send_replays(Session& session, Clock::time_point now);
@@ -119,6 +124,7 @@ class DeliverySessions {
   std::map<std::string, std::string> registrations_;  // consumers to save (name -> destinations)
   std::unordered_map<std::string, Bucket> hello_by_identity_;
   std::unordered_map<std::string, Bucket> hello_by_name_;
+  std::unordered_map<std::string, Bucket> who_by_identity_;
   Bucket hello_overall_;
   Clock::time_point next_persist_{};
   Clock::time_point next_housekeeping_{};

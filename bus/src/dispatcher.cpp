@@ -119,6 +119,8 @@ struct Dispatcher::Impl {
   // HELLO name destinations window processed
   void hello(const std::string& identity, const std::vector<zmq::message_t>& frames) {
     if (frames.size() != 6) return malformed(identity, "HELLO with " + std::to_string(frames.size() - 2) + " fields");
+    if (!sessions->hello_allowed(identity, frames[2].to_string_view(), SteadyClock::now()))
+      return log.write("dropped a HELLO from peer " + peer_id(identity) + ": too many HELLOs");
     auto request = parse_hello(frames[2].to_string_view(), frames[3].to_string_view(), frames[4].to_string_view(),
                                frames[5].to_string_view(), options.max_window, committed.load());
     if (!request) return sessions->refuse_request(identity, request.refusal().reason, SteadyClock::now());
@@ -144,10 +146,7 @@ struct Dispatcher::Impl {
         return malformed(identity, escape_field(command) + " without a sequence: \"" + escape_field(frames[2].to_string_view(), 24) + "\"");
       sequence = *parsed;
     }
-    if (!sessions->heard(identity, now)) {
-      outbox.send(identity, {frame::kWho});
-      return;
-    }
+    if (!sessions->heard(identity, now)) return sessions->who(identity, now);
     if (sequence > committed.load())
       return sessions->refuse_request(identity, std::string(command) + " " + std::to_string(sequence) +
                                                     " is beyond the journal's last sequence " + std::to_string(committed.load()),

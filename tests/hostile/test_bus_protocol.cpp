@@ -190,8 +190,9 @@ BOOST_AUTO_TEST_CASE(a_hello_flood_leaves_memory_bounded_and_costs_no_failure) {
   BOOST_TEST(state.dead_letters().empty());
   for (const auto& consumer : state.consumers()) BOOST_TEST(consumer.acknowledged <= static_cast<std::uint64_t>(kMessages));
   const auto log = gateway.log();
-  BOOST_TEST(log.find("more protocol lines suppressed") != std::string::npos);  // the flood did not flood the log
-  BOOST_TEST(std::count(log.begin(), log.end(), '\n') < 200);
+  const auto lines = std::count(log.begin(), log.end(), '\n');
+  BOOST_TEST_MESSAGE("  gateway log: " << lines << " lines");
+  BOOST_TEST(lines < 50);  // 20 lines per 10 s at most: the flood did not flood the log
 }
 
 BOOST_AUTO_TEST_CASE(forged_positions_and_nacks_change_nothing) {

@@ -18,6 +18,7 @@ struct DeliveryOptions {
   int max_failures = 5;                   // refusals or crashes on one message, then dead letter
   std::chrono::milliseconds session_timeout{15000};  // silent consumers are considered gone
   std::size_t max_sessions = 256;         // connected consumers at most; beyond, the oldest observer goes
+  std::size_t max_consumers = 256;        // named consumers remembered at most; a new name beyond is refused
   // Backpressure: new messages are refused OVERLOADED past either limit.
   std::uint64_t max_backlog = 1000000;    // undelivered messages of the slowest consumer
   std::uint64_t min_free_disk_bytes = 256ull << 20;

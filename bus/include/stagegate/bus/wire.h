@@ -19,12 +19,14 @@
 //     ERROR reason                           the last request was refused (and not applied):
 //                                            a HELLO with a bad name, destinations, window or
 //                                            a position beyond the journal, an ACK beyond the
-//                                            journal, too many sessions or HELLOs, storage down
+//                                            journal, too many sessions, storage down
 //
 // The gateway validates every frame (limits below); a malformed one is dropped and logged.
 // A consumer says HELLO once until it is welcomed or a second has passed (a WHO per frame
-// queued while the gateway was away must not turn into a HELLO each), and the gateway also
-// limits HELLOs per connection and per name. A HELLO never counts as a failure of a
+// queued while the gateway was away must not turn into a HELLO each). The gateway drops
+// HELLOs beyond a budget per connection, per name and overall (3, 5 and 64, then 1, 1
+// and 32 a second)
+// and sends at most 5 WHO a second to a connection. A HELLO never counts as a failure of a
 // message: only a NACK, or a session that goes silent with the message in flight, does.
 #include <cstddef>
 #include <cstdint>
