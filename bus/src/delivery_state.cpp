@@ -18,10 +18,6 @@ struct DeliveryState::Impl {
     sqlite::exec_or_throw(db.get(), "PRAGMA synchronous=NORMAL");
   }
 
-  void run(const char* sql) {
-    std::string error;
-    if (!sqlite::exec(db.get(), sql, error)) throw std::runtime_error("delivery state: " + error);
-  }
 };
 
 namespace {
@@ -51,7 +47,7 @@ std::vector<ConsumerPosition> DeliveryState::consumers() const {
   std::lock_guard lock(impl_->mutex);
   sqlite::Statement rows(impl_->db.get(), "SELECT name, topics, acknowledged, first_seen, last_seen FROM consumers ORDER BY name");
   std::vector<ConsumerPosition> all;
-  while (rows.step() == SQLITE_ROW) all.push_back(position_from(rows));
+  while (rows.next_row()) all.push_back(position_from(rows));
   return all;
 }
 
@@ -60,7 +56,7 @@ std::optional<ConsumerPosition> DeliveryState::consumer(const std::string& name)
   sqlite::Statement row(impl_->db.get(),
                         "SELECT name, topics, acknowledged, first_seen, last_seen FROM consumers WHERE name = ?1");
   row.bind(1, name);
-  if (row.step() != SQLITE_ROW) return std::nullopt;
+  if (!row.next_row()) return std::nullopt;
   return position_from(row);
 }
 
@@ -74,13 +70,13 @@ void DeliveryState::save_consumer(const ConsumerPosition& position) {
   upsert.bind(2, position.topics);
   upsert.bind(3, static_cast<std::int64_t>(position.acknowledged));
   upsert.bind(4, now_utc());
-  if (upsert.step() != SQLITE_DONE) throw std::runtime_error(std::string("delivery state: ") + sqlite3_errmsg(impl_->db.get()));
+  upsert.run();
 }
 
 void DeliveryState::save_positions(const std::vector<std::pair<std::string, std::uint64_t>>& positions) {
   if (positions.empty()) return;
   std::lock_guard lock(impl_->mutex);
-  impl_->run("BEGIN IMMEDIATE");
+  sqlite::Transaction transaction(impl_->db.get());
   sqlite::Statement update(impl_->db.get(),
                            "UPDATE consumers SET acknowledged = MAX(acknowledged, ?2), last_seen = ?3 WHERE name = ?1");
   const auto now = now_utc();
@@ -89,32 +85,17 @@ void DeliveryState::save_positions(const std::vector<std::pair<std::string, std:
     update.bind(1, name);
     update.bind(2, static_cast<std::int64_t>(acknowledged));
     update.bind(3, now);
-    update.step();
+    update.run();
   }
-  update.reset();
-  impl_->run("COMMIT");
+  transaction.commit();
 }
 
 bool DeliveryState::forget_consumer(const std::string& name) {
   std::lock_guard lock(impl_->mutex);
   sqlite::Statement remove(impl_->db.get(), "DELETE FROM consumers WHERE name = ?1");
   remove.bind(1, name);
-  remove.step();
+  remove.run();
   return sqlite3_changes(impl_->db.get()) > 0;
-}
-
-int DeliveryState::record_failure(const std::string& consumer, std::uint64_t sequence, const std::string& reason) {
-  std::lock_guard lock(impl_->mutex);
-  sqlite::Statement upsert(impl_->db.get(),
-                           "INSERT INTO attempts(consumer, sequence, failures, last_reason) VALUES (?1, ?2, 1, ?3) "
-                           "ON CONFLICT(consumer, sequence) DO UPDATE SET failures = failures + 1, last_reason = excluded.last_reason "
-                           "RETURNING failures");
-  upsert.bind(1, consumer);
-  upsert.bind(2, static_cast<std::int64_t>(sequence));
-  upsert.bind(3, reason);
-  const int failures = upsert.step() == SQLITE_ROW ? static_cast<int>(upsert.column_int(0)) : 1;
-  upsert.reset();
-  return failures;
 }
 
 std::vector<std::pair<std::uint64_t, int>> DeliveryState::failures_after(const std::string& consumer, std::uint64_t after) const {
@@ -123,14 +104,29 @@ std::vector<std::pair<std::uint64_t, int>> DeliveryState::failures_after(const s
   rows.bind(1, consumer);
   rows.bind(2, static_cast<std::int64_t>(after));
   std::vector<std::pair<std::uint64_t, int>> failures;
-  while (rows.step() == SQLITE_ROW)
+  while (rows.next_row())
     failures.emplace_back(static_cast<std::uint64_t>(rows.column_int(0)), static_cast<int>(rows.column_int(1)));
   return failures;
 }
 
-void DeliveryState::add_dead_letter(const std::string& consumer, std::uint64_t sequence, int failures, const std::string& reason) {
-  std::lock_guard lock(impl_->mutex);
-  sqlite::Statement insert(impl_->db.get(),
+namespace {
+
+int increment_failures(sqlite3* db, const std::string& consumer, std::uint64_t sequence, const std::string& reason) {
+  sqlite::Statement upsert(db,
+                           "INSERT INTO attempts(consumer, sequence, failures, last_reason) VALUES (?1, ?2, 1, ?3) "
+                           "ON CONFLICT(consumer, sequence) DO UPDATE SET failures = failures + 1, last_reason = excluded.last_reason "
+                           "RETURNING failures");
+  upsert.bind(1, consumer);
+  upsert.bind(2, static_cast<std::int64_t>(sequence));
+  upsert.bind(3, reason);
+  if (!upsert.next_row()) throw sqlite::StorageError("delivery state: no failure count returned");
+  const int failures = static_cast<int>(upsert.column_int(0));
+  upsert.run();  // finishes the statement, so the upsert is applied
+  return failures;
+}
+
+void insert_dead_letter(sqlite3* db, const std::string& consumer, std::uint64_t sequence, int failures, const std::string& reason) {
+  sqlite::Statement insert(db,
                            "INSERT INTO dead_letters(consumer, sequence, failures, reason, at) VALUES (?1, ?2, ?3, ?4, ?5) "
                            "ON CONFLICT(consumer, sequence) DO UPDATE SET failures = excluded.failures, reason = excluded.reason, at = excluded.at");
   insert.bind(1, consumer);
@@ -138,14 +134,36 @@ void DeliveryState::add_dead_letter(const std::string& consumer, std::uint64_t s
   insert.bind(3, static_cast<std::int64_t>(failures));
   insert.bind(4, reason);
   insert.bind(5, now_utc());
-  insert.step();
+  insert.run();
+}
+
+}  // namespace
+
+int DeliveryState::record_failure(const std::string& consumer, std::uint64_t sequence, const std::string& reason) {
+  std::lock_guard lock(impl_->mutex);
+  return increment_failures(impl_->db.get(), consumer, sequence, reason);
+}
+
+void DeliveryState::add_dead_letter(const std::string& consumer, std::uint64_t sequence, int failures, const std::string& reason) {
+  std::lock_guard lock(impl_->mutex);
+  insert_dead_letter(impl_->db.get(), consumer, sequence, failures, reason);
+}
+
+int DeliveryState::count_failure(const std::string& consumer, std::uint64_t sequence, const std::string& reason,
+                                 int dead_letter_at) {
+  std::lock_guard lock(impl_->mutex);
+  sqlite::Transaction transaction(impl_->db.get());
+  const int failures = increment_failures(impl_->db.get(), consumer, sequence, reason);
+  if (failures >= dead_letter_at) insert_dead_letter(impl_->db.get(), consumer, sequence, failures, reason);
+  transaction.commit();
+  return failures;
 }
 
 std::vector<DeadLetter> DeliveryState::dead_letters() const {
   std::lock_guard lock(impl_->mutex);
   sqlite::Statement rows(impl_->db.get(), "SELECT id, consumer, sequence, failures, reason, at FROM dead_letters ORDER BY id");
   std::vector<DeadLetter> all;
-  while (rows.step() == SQLITE_ROW) all.push_back(dead_letter_from(rows));
+  while (rows.next_row()) all.push_back(dead_letter_from(rows));
   return all;
 }
 
@@ -153,7 +171,7 @@ std::optional<DeadLetter> DeliveryState::dead_letter(std::int64_t id) const {
   std::lock_guard lock(impl_->mutex);
   sqlite::Statement row(impl_->db.get(), "SELECT id, consumer, sequence, failures, reason, at FROM dead_letters WHERE id = ?1");
   row.bind(1, id);
-  if (row.step() != SQLITE_ROW) return std::nullopt;
+  if (!row.next_row()) return std::nullopt;
   return dead_letter_from(row);
 }
 
@@ -161,17 +179,17 @@ bool DeliveryState::replay(std::int64_t id) {
   const auto letter = dead_letter(id);
   if (!letter) return false;
   std::lock_guard lock(impl_->mutex);
-  impl_->run("BEGIN IMMEDIATE");
+  sqlite::Transaction transaction(impl_->db.get());
   sqlite::Statement queue(impl_->db.get(),
                           "INSERT OR IGNORE INTO replays(consumer, sequence, requested_at) VALUES (?1, ?2, ?3)");
   queue.bind(1, letter->consumer);
   queue.bind(2, static_cast<std::int64_t>(letter->sequence));
   queue.bind(3, now_utc());
-  queue.step();
+  queue.run();
   sqlite::Statement forget(impl_->db.get(), "DELETE FROM dead_letters WHERE id = ?1");
   forget.bind(1, id);
-  forget.step();
-  impl_->run("COMMIT");
+  forget.run();
+  transaction.commit();
   return true;
 }
 
@@ -179,7 +197,7 @@ bool DeliveryState::drop(std::int64_t id) {
   std::lock_guard lock(impl_->mutex);
   sqlite::Statement remove(impl_->db.get(), "DELETE FROM dead_letters WHERE id = ?1");
   remove.bind(1, id);
-  remove.step();
+  remove.run();
   return sqlite3_changes(impl_->db.get()) > 0;
 }
 
@@ -188,7 +206,7 @@ std::vector<std::uint64_t> DeliveryState::replays_for(const std::string& consume
   sqlite::Statement rows(impl_->db.get(), "SELECT sequence FROM replays WHERE consumer = ?1 ORDER BY sequence");
   rows.bind(1, consumer);
   std::vector<std::uint64_t> sequences;
-  while (rows.step() == SQLITE_ROW) sequences.push_back(static_cast<std::uint64_t>(rows.column_int(0)));
+  while (rows.next_row()) sequences.push_back(static_cast<std::uint64_t>(rows.column_int(0)));
   return sequences;
 }
 
@@ -197,7 +215,7 @@ void DeliveryState::replay_done(const std::string& consumer, std::uint64_t seque
   sqlite::Statement remove(impl_->db.get(), "DELETE FROM replays WHERE consumer = ?1 AND sequence = ?2");
   remove.bind(1, consumer);
   remove.bind(2, static_cast<std::int64_t>(sequence));
-  remove.step();
+  remove.run();
 }
 
 std::uint64_t DeliveryState::prune(std::uint64_t acknowledged_by_all, const std::string& empty_before,
@@ -208,7 +226,8 @@ std::uint64_t DeliveryState::prune(std::uint64_t acknowledged_by_all, const std:
     sqlite::Statement statement(impl_->db.get(), sql);
     statement.bind(1, static_cast<std::int64_t>(acknowledged_by_all));
     statement.bind(2, before);
-    return statement.step() == SQLITE_DONE ? static_cast<std::uint64_t>(sqlite3_changes(impl_->db.get())) : 0;
+    statement.run();
+    return static_cast<std::uint64_t>(sqlite3_changes(impl_->db.get()));
   };
   constexpr const char* kAged = "SELECT sequence FROM journal WHERE sequence <= ?1 AND received_at < ?2";
   std::uint64_t touched = run(
@@ -220,8 +239,13 @@ std::uint64_t DeliveryState::prune(std::uint64_t acknowledged_by_all, const std:
   touched += run("DELETE FROM journal WHERE sequence <= ?1 AND received_at < ?2", delete_before);
   sqlite::Statement attempts(impl_->db.get(), "DELETE FROM attempts WHERE sequence <= ?1");
   attempts.bind(1, static_cast<std::int64_t>(acknowledged_by_all));
-  attempts.step();
+  attempts.run();
   return touched;
+}
+
+void DeliveryState::check_writable() {
+  std::lock_guard lock(impl_->mutex);
+  sqlite::Transaction probe(impl_->db.get());  // takes the write lock, then rolls back
 }
 
 }  // namespace stagegate::bus

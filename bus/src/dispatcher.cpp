@@ -2,20 +2,18 @@
 
 #include <sys/statvfs.h>
 
-#include <algorithm>
 #include <atomic>
-#include <charconv>
-#include <deque>
-#include <map>
+#include <iostream>
 #include <mutex>
-#include <set>
 #include <stdexcept>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "delivery_frames.h"
+#include "delivery_sessions.h"
+#include "protocol_log.h"
 #include "stagegate/bus/delivery_state.h"
 #include "stagegate/bus/wire.h"
 #include "stagegate/core/clock.h"
@@ -24,44 +22,30 @@ namespace stagegate::bus {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-
-std::optional<std::uint64_t> parse_number(std::string_view text) {
-  std::uint64_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-std::vector<std::string> split_topics(std::string_view text) {
-  std::vector<std::string> topics;
-  while (!text.empty()) {
-    const auto comma = text.find(',');
-    const auto topic = text.substr(0, comma);
-    if (!topic.empty()) topics.emplace_back(topic);
-    if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
-  }
-  return topics;
-}
+constexpr std::size_t kFramesPerWakeup = 10000;
+constexpr auto kLongestSleep = std::chrono::milliseconds(100);
 
 std::string utc_hours_ago(std::chrono::hours hours) {
   return format_utc(std::chrono::system_clock::now() - hours);
 }
 
-struct Session {
-  std::string identity;  // ZeroMQ routing id
-  std::string name;      // empty: observer
-  std::string topics_text;
-  std::vector<std::string> topics;
-  std::size_t window = 1;
-  std::uint64_t acknowledged = 0;
-  std::uint64_t scanned = 0;  // highest journal sequence examined for this consumer
-  std::deque<std::uint64_t> in_flight;
-  std::map<std::uint64_t, int> failures;  // known failures after `acknowledged`
-  std::set<std::uint64_t> replays_sent;
-  SteadyClock::time_point last_heard;
-  bool position_dirty = false;
-  bool durable() const { return !name.empty(); }
+// Sends without ever blocking the delivery thread: a full queue or a gone peer is "not now".
+class SocketOutbox final : public Outbox {
+ public:
+  explicit SocketOutbox(zmq::socket_t& socket) : socket_(socket) {}
+  bool send(const std::string& identity, std::initializer_list<std::string_view> frames) override {
+    std::vector<zmq::const_buffer> parts;
+    parts.push_back(zmq::buffer(identity));
+    for (const auto frame : frames) parts.push_back(zmq::buffer(frame));
+    try {
+      return zmq::send_multipart(socket_, parts, zmq::send_flags::dontwait).has_value();
+    } catch (const zmq::error_t&) {
+      return false;  // EHOSTUNREACH: the consumer is gone; its session times out
+    }
+  }
+
+ private:
+  zmq::socket_t& socket_;
 };
 
 }  // namespace
@@ -72,10 +56,15 @@ struct Dispatcher::Impl {
   DeliveryState state;
   zmq::context_t context{1};
   zmq::socket_t socket{context, zmq::socket_type::router};
+  // notify() and the destructor wake the loop through this pair instead of a short poll.
+  zmq::socket_t wake_receiver{context, zmq::socket_type::pull};
+  zmq::socket_t wake_sender{context, zmq::socket_type::push};
+  std::mutex wake_mutex;
   std::string bound;
+  ProtocolLog log{std::clog};
+  SocketOutbox outbox{socket};
+  std::unique_ptr<DeliverySessions> sessions;
 
-  std::unordered_map<std::string, Session> sessions;  // by routing id
-  std::map<std::string, std::uint64_t> positions;     // every known durable consumer
   std::atomic<std::uint64_t> committed{0};
   std::atomic<std::uint64_t> slowest{0};
   std::atomic<std::size_t> connected{0};
@@ -86,7 +75,10 @@ struct Dispatcher::Impl {
   Impl(Journal& j, const std::string& endpoint, DeliveryOptions o)
       : journal(j), options(o), state(DeliveryState::open(j.file())), committed(j.last_sequence()) {
     socket.set(zmq::sockopt::linger, 0);
-    socket.set(zmq::sockopt::sndhwm, 0);  // credit bounds what is queued, not the socket
+    // Credit bounds what a healthy consumer has queued (a window); repeated HELLOs may queue
+    // a window again. Past this a send would block: the message stays unsent and goes later.
+    socket.set(zmq::sockopt::sndhwm, static_cast<int>(2 * options.max_window + 16));
+    socket.set(zmq::sockopt::maxmsgsize, limits::kMaxInboundFrameBytes);
     socket.set(zmq::sockopt::router_mandatory, true);
     try {
       socket.bind(endpoint);
@@ -94,216 +86,84 @@ struct Dispatcher::Impl {
       throw std::runtime_error("cannot bind bus endpoint " + endpoint + ": " + error.what());
     }
     bound = socket.get(zmq::sockopt::last_endpoint);
-    for (const auto& consumer : state.consumers()) positions[consumer.name] = consumer.acknowledged;
-    update_slowest();
+    const auto wake_endpoint = "inproc://stagegate-dispatcher-wake";
+    wake_receiver.bind(wake_endpoint);
+    wake_sender.connect(wake_endpoint);
+    sessions = std::make_unique<DeliverySessions>(journal, state, outbox, log, options, SteadyClock::now());
+    publish_stats();
     measure_disk();
     thread = std::thread([this] { run(); });
   }
 
   ~Impl() {
     stopping = true;
+    wake();
     thread.join();
-    persist_positions();
+    sessions->persist(SteadyClock::now() + std::chrono::hours(1));  // past any backoff: a last try
   }
 
-  // --- sending -------------------------------------------------------------------------
-
-  bool send(const std::string& identity, std::initializer_list<std::string_view> frames) {
-    std::vector<zmq::const_buffer> parts;
-    parts.push_back(zmq::buffer(identity));
-    for (const auto frame : frames) parts.push_back(zmq::buffer(frame));
+  void wake() {
+    std::lock_guard lock(wake_mutex);
     try {
-      return zmq::send_multipart(socket, parts, zmq::send_flags::dontwait).has_value();
+      wake_sender.send(zmq::message_t(), zmq::send_flags::dontwait);  // full: a wake-up is pending anyway
     } catch (const zmq::error_t&) {
-      return false;  // EHOSTUNREACH: the consumer is gone; its session times out
     }
-  }
-
-  void deliver(Session& session, const JournalEntry& entry, std::string_view kind) {
-    const auto sequence = std::to_string(entry.sequence);
-    send(session.identity, {frame::kMessage, sequence, entry.topic, entry.payload, kind});
-  }
-
-  void fill_window(Session& session) {
-    const auto last = committed.load();
-    while (session.in_flight.size() < session.window && session.scanned < last) {
-      const auto wanted = session.window - session.in_flight.size();
-      const auto entries = journal.read_after(session.scanned, wanted, session.topics);
-      for (const auto& entry : entries) {
-        session.scanned = entry.sequence;
-        if (const auto failed = session.failures.find(entry.sequence);
-            failed != session.failures.end() && failed->second >= options.max_failures)
-          continue;  // dead-lettered: an operator replays it, the stream goes on
-        deliver(session, entry, frame::kLive);
-        session.in_flight.push_back(entry.sequence);
-      }
-      if (entries.size() < wanted) session.scanned = std::max(session.scanned, last);
-      if (entries.empty()) break;
-    }
-    // Nothing outstanding: everything scanned is handled (other topics, dead letters).
-    if (session.in_flight.empty() && session.scanned > session.acknowledged) advance(session, session.scanned);
-  }
-
-  void send_replays(Session& session) {
-    if (!session.durable()) return;
-    for (const auto sequence : state.replays_for(session.name)) {
-      if (session.replays_sent.count(sequence)) continue;
-      if (const auto entry = journal.read(sequence, session.topics)) {
-        deliver(session, *entry, frame::kReplay);
-        session.replays_sent.insert(sequence);
-      } else {
-        state.replay_done(session.name, sequence);  // retention removed it, or not routed here
-      }
-    }
-  }
-
-  // --- positions and failures ----------------------------------------------------------
-
-  void advance(Session& session, std::uint64_t acknowledged) {
-    if (acknowledged <= session.acknowledged) return;
-    session.acknowledged = acknowledged;
-    session.position_dirty = true;
-    if (session.durable()) positions[session.name] = std::max(positions[session.name], acknowledged);
-  }
-
-  void persist_positions() {
-    std::vector<std::pair<std::string, std::uint64_t>> dirty;
-    for (auto& [identity, session] : sessions)
-      if (session.durable() && session.position_dirty) {
-        dirty.emplace_back(session.name, session.acknowledged);
-        session.position_dirty = false;
-      }
-    try {
-      state.save_positions(dirty);
-    } catch (const std::exception&) {
-      for (auto& [identity, session] : sessions) session.position_dirty = session.durable();  // try again later
-    }
-    update_slowest();
-  }
-
-  void update_slowest() {
-    if (positions.empty()) {
-      slowest = committed.load();
-      return;
-    }
-    std::uint64_t lowest = ~0ull;
-    for (const auto& [name, position] : positions) lowest = std::min(lowest, position);
-    slowest = lowest;
-  }
-
-  // Counts a failure; at the limit the message becomes a dead letter and is skipped.
-  void fail(Session& session, std::uint64_t sequence, const std::string& reason) {
-    if (!session.durable()) return;
-    const int failures = state.record_failure(session.name, sequence, reason);
-    session.failures[sequence] = failures;
-    if (failures >= options.max_failures) state.add_dead_letter(session.name, sequence, failures, reason);
-  }
-
-  // A consumer that goes away with messages in flight most likely failed on the first.
-  void end_session(Session& session, const std::string& why) {
-    if (!session.in_flight.empty()) fail(session, session.in_flight.front(), why);
-    if (session.durable() && session.position_dirty) state.save_positions({{session.name, session.acknowledged}});
   }
 
   // --- requests ------------------------------------------------------------------------
 
+  void malformed(const std::string& identity, const std::string& what) {
+    log.write("dropped a malformed frame from peer " + peer_id(identity) + ": " + what);
+  }
+
+  // HELLO name destinations window processed
   void hello(const std::string& identity, const std::vector<zmq::message_t>& frames) {
-    if (frames.size() != 6) return;
-    Session session;
-    session.identity = identity;
-    session.name = frames[2].to_string();
-    session.topics_text = frames[3].to_string();
-    session.topics = split_topics(session.topics_text);
-    session.window = std::clamp<std::size_t>(parse_number(frames[4].to_string_view()).value_or(1), 1, options.max_window);
-    const auto processed = parse_number(frames[5].to_string_view()).value_or(0);
-    session.last_heard = SteadyClock::now();
-
-    for (auto it = sessions.begin(); it != sessions.end();) {
-      if (it->first == identity || (session.durable() && it->second.name == session.name)) {
-        end_session(it->second, "consumer reconnected while handling it");
-        it = sessions.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    if (session.durable()) {
-      const auto known = state.consumer(session.name);
-      session.acknowledged = std::max(known ? known->acknowledged : 0, processed);
-      state.save_consumer(ConsumerPosition{session.name, session.topics_text, session.acknowledged, {}, {}});
-      positions[session.name] = std::max(positions[session.name], session.acknowledged);
-      for (const auto& [sequence, failures] : state.failures_after(session.name, session.acknowledged))
-        session.failures[sequence] = failures;
-    } else {
-      session.acknowledged = processed > 0 ? processed : committed.load();
-    }
-    session.scanned = session.acknowledged;
-    const auto after = std::to_string(session.acknowledged);
-    send(identity, {frame::kWelcome, after});
-    auto& stored = sessions[identity] = std::move(session);
-    send_replays(stored);
-    fill_window(stored);
+    if (frames.size() != 6) return malformed(identity, "HELLO with " + std::to_string(frames.size() - 2) + " fields");
+    if (!sessions->hello_allowed(identity, frames[2].to_string_view(), SteadyClock::now()))
+      return log.write("dropped a HELLO from peer " + peer_id(identity) + ": too many HELLOs");
+    auto request = parse_hello(frames[2].to_string_view(), frames[3].to_string_view(), frames[4].to_string_view(),
+                               frames[5].to_string_view(), options.max_window, committed.load());
+    if (!request) return sessions->refuse_request(identity, request.refusal().reason, SteadyClock::now());
+    sessions->hello(identity, std::move(request).value(), SteadyClock::now());
   }
 
-  void acknowledge(Session& session, std::uint64_t sequence) {
-    while (!session.in_flight.empty() && session.in_flight.front() <= sequence) session.in_flight.pop_front();
-    advance(session, std::min(sequence, session.scanned));
-    fill_window(session);
-  }
-
-  void refuse_message(Session& session, std::uint64_t sequence, const std::string& reason) {
-    fail(session, sequence, reason.empty() ? "refused by the consumer" : reason);
-    // Everything before it is handled (consumers handle in order); start again at it.
-    while (!session.in_flight.empty() && session.in_flight.front() < sequence) session.in_flight.pop_front();
-    if (!session.in_flight.empty()) advance(session, sequence - 1);
-    session.in_flight.clear();
-    session.scanned = sequence - 1;
-    const auto after = std::to_string(session.scanned);
-    send(session.identity, {frame::kRewind, after});
-    fill_window(session);
-  }
-
-  void handle(std::vector<zmq::message_t>& frames) {
+  void handle(const std::vector<zmq::message_t>& frames) {
     if (frames.size() < 2) return;
     const auto identity = frames[0].to_string();
     const auto command = frames[1].to_string_view();
+    const auto now = SteadyClock::now();
     if (command == frame::kHello) return hello(identity, frames);
-    const auto found = sessions.find(identity);
-    if (found == sessions.end()) {
-      send(identity, {frame::kWho});
-      return;
+    const bool takes_sequence = command == frame::kAck || command == frame::kNack || command == frame::kReplayAck;
+    if (command != frame::kPing && !takes_sequence)
+      return malformed(identity, "unknown command \"" + escape_field(command, 16) + "\" with " + std::to_string(frames.size() - 1) + " frames");
+    const std::size_t expected = command == frame::kPing ? 2 : command == frame::kNack ? 4 : 3;
+    if (frames.size() != expected)
+      return malformed(identity, escape_field(command) + " with " + std::to_string(frames.size() - 2) + " fields");
+    std::uint64_t sequence = 0;
+    if (takes_sequence) {
+      const auto parsed = parse_sequence(frames[2].to_string_view());
+      if (!parsed || *parsed == 0)
+        return malformed(identity, escape_field(command) + " without a sequence: \"" + escape_field(frames[2].to_string_view(), 24) + "\"");
+      sequence = *parsed;
     }
-    auto& session = found->second;
-    session.last_heard = SteadyClock::now();
+    if (!sessions->heard(identity, now)) return sessions->who(identity, now);
+    if (sequence > committed.load())
+      return sessions->refuse_request(identity, std::string(command) + " " + std::to_string(sequence) +
+                                                    " is beyond the journal's last sequence " + std::to_string(committed.load()),
+                                      now);
     if (command == frame::kPing) {
-      send(identity, {frame::kPong});
-      return;
-    }
-    const std::uint64_t sequence = frames.size() >= 3 ? parse_number(frames[2].to_string_view()).value_or(0) : 0;
-    if (sequence == 0) return;
-    if (command == frame::kAck) {
-      acknowledge(session, sequence);
+      outbox.send(identity, {frame::kPong});
+    } else if (command == frame::kAck) {
+      sessions->acknowledge(identity, sequence);  // a sequence not in flight to it is ignored
     } else if (command == frame::kNack) {
-      refuse_message(session, sequence, frames.size() >= 4 ? frames[3].to_string() : std::string());
-    } else if (command == frame::kReplayAck && session.durable()) {
-      state.replay_done(session.name, sequence);
-      session.replays_sent.erase(sequence);
+      const auto reason = frames[3].to_string_view().substr(0, limits::kMaxReasonLength);
+      sessions->refuse(identity, sequence, std::string(reason), now);
+    } else {
+      sessions->replay_handled(identity, sequence, now);
     }
   }
 
   // --- housekeeping --------------------------------------------------------------------
-
-  void expire_sessions() {
-    const auto now = SteadyClock::now();
-    for (auto it = sessions.begin(); it != sessions.end();) {
-      if (now - it->second.last_heard > options.session_timeout) {
-        end_session(it->second, "consumer went silent while handling it");
-        it = sessions.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    connected = sessions.size();
-  }
 
   void measure_disk() {
     struct statvfs disk {};
@@ -312,46 +172,47 @@ struct Dispatcher::Impl {
       free_disk = static_cast<std::uint64_t>(disk.f_bavail) * static_cast<std::uint64_t>(disk.f_frsize);
   }
 
-  void apply_retention() {
-    try {
-      state.prune(positions.empty() ? 0 : slowest.load(), utc_hours_ago(options.keep_payloads), utc_hours_ago(options.keep_receipts));
-    } catch (const std::exception&) {
-      // Retention is best effort; it runs again next time.
+  void publish_stats() {
+    slowest = sessions->has_known_consumers() ? sessions->slowest() : committed.load();
+    connected = sessions->connected();
+  }
+
+  void receive_all() {
+    std::vector<zmq::message_t> frames;
+    for (std::size_t handled = 0; handled < kFramesPerWakeup; ++handled) {
+      frames.clear();
+      if (!zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
+      handle(frames);
+    }
+    zmq::message_t signal;
+    while (wake_receiver.recv(signal, zmq::recv_flags::dontwait)) {
     }
   }
 
   void run() {
-    auto next_persist = SteadyClock::now();
-    auto next_housekeeping = SteadyClock::now();
+    auto next_disk_check = SteadyClock::now();
     auto next_retention = SteadyClock::now() + std::chrono::seconds(10);
-    std::uint64_t filled_upto = committed.load();
     while (!stopping.load()) {
-      zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-      zmq::poll(&item, 1, std::chrono::milliseconds(10));
-      std::vector<zmq::message_t> frames;
-      for (int handled = 0; handled < 10000; ++handled) {
-        frames.clear();
-        if (!zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
-        handle(frames);
-      }
-      if (const auto last = committed.load(); last != filled_upto) {
-        filled_upto = last;
-        for (auto& [identity, session] : sessions) fill_window(session);
-      }
-      const auto now = SteadyClock::now();
-      if (now >= next_persist) {
-        persist_positions();
-        next_persist = now + std::chrono::milliseconds(200);
-      }
-      if (now >= next_housekeeping) {
-        expire_sessions();
-        measure_disk();
-        for (auto& [identity, session] : sessions) send_replays(session);
-        next_housekeeping = now + std::chrono::seconds(1);
-      }
-      if (now >= next_retention) {
-        apply_retention();
-        next_retention = now + std::chrono::minutes(10);
+      // Nothing here may end the process: an unexpected error is logged and the loop goes on.
+      try {
+        zmq::pollitem_t items[] = {{socket.handle(), 0, ZMQ_POLLIN, 0}, {wake_receiver.handle(), 0, ZMQ_POLLIN, 0}};
+        zmq::poll(items, 2, kLongestSleep);
+        receive_all();
+        const auto now = SteadyClock::now();
+        sessions->committed(committed.load());
+        sessions->tick(now);
+        if (now >= next_disk_check) {
+          measure_disk();
+          next_disk_check = now + std::chrono::seconds(1);
+        }
+        if (now >= next_retention) {
+          sessions->retain(now, utc_hours_ago(options.keep_payloads), utc_hours_ago(options.keep_receipts));
+          next_retention = now + std::chrono::minutes(10);
+        }
+        publish_stats();
+      } catch (const std::exception& error) {
+        log.write(std::string("delivery loop error (continuing): ") + escape_field(error.what(), 300));
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
     }
   }
@@ -363,7 +224,10 @@ Dispatcher::~Dispatcher() = default;
 
 std::string Dispatcher::endpoint() const { return impl_->bound; }
 
-void Dispatcher::notify() { impl_->committed = impl_->journal.last_sequence(); }
+void Dispatcher::notify() {
+  impl_->committed = impl_->journal.last_sequence();
+  impl_->wake();
+}
 
 DeliveryStats Dispatcher::stats() const {
   DeliveryStats stats;
@@ -371,6 +235,7 @@ DeliveryStats Dispatcher::stats() const {
   stats.slowest_position = std::min(impl_->slowest.load(), stats.last_sequence);
   stats.backlog = stats.last_sequence - stats.slowest_position;
   stats.connected = impl_->connected.load();
+  stats.storage_error = impl_->sessions->storage_error();
   return stats;
 }
 

@@ -63,7 +63,11 @@ struct Journal::Impl {
                  "SELECT sequence, received_at, sender_id, message_id, service_id, topic, payload FROM journal "
                  "WHERE sequence = ?1"),
         count_all(reader.get(), "SELECT COUNT(*) FROM journal") {
-    sqlite::Statement last(writer.get(), "SELECT COALESCE(MAX(sequence), 0) FROM journal");
+    // Retention may have deleted the newest entries too; sequences are never reused, so the
+    // last one handed out is AUTOINCREMENT's, and consumers' positions may point at it.
+    sqlite::Statement last(writer.get(),
+                           "SELECT MAX(COALESCE((SELECT MAX(sequence) FROM journal), 0),"
+                           " COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'journal'), 0))");
     if (last.step() == SQLITE_ROW) last_committed = static_cast<std::uint64_t>(last.column_int(0));
     committer = std::thread([this] { run(); });
   }
@@ -206,7 +210,7 @@ std::vector<JournalEntry> Journal::read_after(std::uint64_t sequence, std::size_
                            " WHERE sequence > ?1 AND payload != '' ORDER BY sequence LIMIT ?2");  // '': retention
     read.bind(1, static_cast<std::int64_t>(sequence));
     read.bind(2, static_cast<std::int64_t>(limit));
-    while (read.step() == SQLITE_ROW) entries.push_back(entry_from(read));
+    while (read.next_row()) entries.push_back(entry_from(read));
     return entries;
   }
   // One range scan of the (destination, sequence) key per destination, merged here: a
@@ -223,7 +227,7 @@ std::vector<JournalEntry> Journal::read_after(std::uint64_t sequence, std::size_
     read.bind(1, static_cast<std::int64_t>(sequence));
     read.bind(2, static_cast<std::int64_t>(limit));
     read.bind(3, name);
-    while (read.step() == SQLITE_ROW) {
+    while (read.next_row()) {
       auto entry = entry_from(read);
       merged.try_emplace(entry.sequence, std::move(entry));  // names in order: the first keeps it
     }

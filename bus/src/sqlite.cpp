@@ -27,7 +27,7 @@ void exec_or_throw(sqlite3* db, const char* sql) {
   if (!exec(db, sql, error)) throw std::runtime_error(std::string("sqlite: ") + error + " in: " + sql);
 }
 
-Statement::Statement(sqlite3* db, const char* sql) {
+Statement::Statement(sqlite3* db, const char* sql) : db_(db) {
   sqlite3_stmt* raw = nullptr;
   if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr) != SQLITE_OK)
     throw std::runtime_error(std::string("sqlite: cannot prepare: ") + sqlite3_errmsg(db));
@@ -46,6 +46,35 @@ void Statement::bind(int index, std::string_view text) {
 void Statement::bind(int index, std::int64_t value) { sqlite3_bind_int64(statement_.get(), index, value); }
 
 int Statement::step() { return sqlite3_step(statement_.get()); }
+
+void Statement::run() {
+  const int rc = step();
+  sqlite3_reset(statement_.get());
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) throw StorageError(std::string("sqlite: ") + sqlite3_errstr(rc) + ": " + sqlite3_errmsg(db_));
+}
+
+bool Statement::next_row() {
+  const int rc = step();
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  sqlite3_reset(statement_.get());
+  throw StorageError(std::string("sqlite: ") + sqlite3_errstr(rc) + ": " + sqlite3_errmsg(db_));
+}
+
+Transaction::Transaction(sqlite3* db) : db_(db) {
+  std::string error;
+  if (!exec(db_, "BEGIN IMMEDIATE", error)) throw StorageError("sqlite: cannot begin a transaction: " + error);
+}
+
+Transaction::~Transaction() {
+  if (open_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Transaction::commit() {
+  std::string error;
+  if (!exec(db_, "COMMIT", error)) throw StorageError("sqlite: cannot commit: " + error);  // the destructor rolls back
+  open_ = false;
+}
 
 std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(statement_.get(), index); }
 

@@ -12,6 +12,9 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr auto kPingEvery = std::chrono::milliseconds(1000);
 // No answer for this long: the gateway restarted or the link broke; say HELLO again.
 constexpr auto kSilenceLimit = std::chrono::milliseconds(3000);
+// One HELLO until WELCOME or this long: every frame queued while the gateway was away earns
+// a WHO, and each must not turn into a HELLO of its own.
+constexpr auto kHelloEvery = std::chrono::milliseconds(1000);
 
 std::optional<std::uint64_t> parse_number(std::string_view text) {
   std::uint64_t value = 0;
@@ -34,6 +37,8 @@ struct Subscriber::Impl {
   zmq::socket_t socket{context, zmq::socket_type::dealer};
   bool welcomed = false;
   bool rewinding = false;             // after refuse(): drop MSGs until REWIND
+  std::string last_error;             // the gateway's last ERROR
+  SteadyClock::time_point hello_sent{};
   std::uint64_t delivered = 0;        // last sequence handed to the application
   SteadyClock::time_point last_heard = SteadyClock::now();
   SteadyClock::time_point last_sent = SteadyClock::now();
@@ -63,7 +68,11 @@ struct Subscriber::Impl {
     // Observers resume after what they already printed; durable consumers after what they stored.
     const auto processed = std::to_string(delivered);
     send({frame::kHello, config.name, join(config.topics), window, processed});
-    last_heard = SteadyClock::now();
+    hello_sent = last_heard = SteadyClock::now();
+  }
+
+  void hello_unless_recent() {
+    if (welcomed || SteadyClock::now() - hello_sent >= kHelloEvery) hello();
   }
 
   void keep_alive() {
@@ -88,9 +97,12 @@ struct Subscriber::Impl {
     last_heard = SteadyClock::now();
     const auto command = frames[0].to_string_view();
     if (command == frame::kWho) {
-      hello();
+      hello_unless_recent();
+    } else if (command == frame::kError) {
+      last_error = frames.size() > 1 ? frames[1].to_string() : std::string("refused");
     } else if (command == frame::kWelcome) {
       welcomed = true;
+      last_error.clear();
       if (!config.name.empty() || delivered == 0)
         delivered = std::max(delivered, parse_number(frames.size() > 1 ? frames[1].to_string_view() : "").value_or(0));
     } else if (command == frame::kRewind && frames.size() == 2) {
@@ -124,6 +136,8 @@ Subscriber::Subscriber(const std::string& endpoint, std::vector<std::string> top
 Subscriber::~Subscriber() = default;
 Subscriber::Subscriber(Subscriber&&) noexcept = default;
 Subscriber& Subscriber::operator=(Subscriber&&) noexcept = default;
+
+std::string Subscriber::last_error() const { return impl_->last_error; }
 
 bool Subscriber::wait_ready(std::chrono::milliseconds timeout) {
   const auto deadline = SteadyClock::now() + timeout;

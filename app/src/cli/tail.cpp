@@ -35,7 +35,8 @@ int tail(int argc, char** argv) {
   config.processed = archive ? archive->last_sequence() : 0;
   bus::Subscriber subscriber(config);
   if (!subscriber.wait_ready(std::chrono::seconds(10)))
-    std::cerr << "stagegate tail: no welcome from " << endpoint << " yet; still waiting\n";
+    std::cerr << "stagegate tail: no welcome from " << endpoint << " yet; still waiting"
+              << (subscriber.last_error().empty() ? std::string() : " (the gateway said: " + subscriber.last_error() + ")") << '\n';
   else
     std::cerr << "stagegate tail: connected to " << endpoint
               << (config.name.empty() ? std::string(" as an observer") : " as consumer " + config.name) << '\n';

@@ -29,6 +29,8 @@ struct DeadLetter {
   std::string at;
 };
 
+// Every operation throws sqlite::StorageError (a std::runtime_error) when the database
+// refuses it; a failed write changes nothing (transactions roll back).
 class DeliveryState {
  public:
   // Opens the journal's file (creating the tables when missing). Throws std::runtime_error.
@@ -49,6 +51,9 @@ class DeliveryState {
   // Sequences after `after` that failed at `consumer`, with their counts.
   std::vector<std::pair<std::uint64_t, int>> failures_after(const std::string& consumer, std::uint64_t after) const;
   void add_dead_letter(const std::string& consumer, std::uint64_t sequence, int failures, const std::string& reason);
+  // Both of the above in one transaction: counts one more failure and, at `dead_letter_at`,
+  // adds the dead letter; returns the count so far. Nothing changes when it throws.
+  int count_failure(const std::string& consumer, std::uint64_t sequence, const std::string& reason, int dead_letter_at);
 
   std::vector<DeadLetter> dead_letters() const;
   std::optional<DeadLetter> dead_letter(std::int64_t id) const;
@@ -62,6 +67,9 @@ class DeliveryState {
   // Empties payload and document of entries every consumer acknowledged before the cutoff
   // (ISO-8601 UTC text), and deletes entries older than the receipt cutoff; returns rows touched.
   std::uint64_t prune(std::uint64_t acknowledged_by_all, const std::string& empty_before, const std::string& delete_before);
+
+  // Takes the write lock and lets it go: whether a write would succeed now.
+  void check_writable();
 
  private:
   struct Impl;

@@ -17,6 +17,8 @@ struct DeliveryOptions {
   std::size_t max_window = 1024;          // a consumer's credit is capped here
   int max_failures = 5;                   // refusals or crashes on one message, then dead letter
   std::chrono::milliseconds session_timeout{15000};  // silent consumers are considered gone
+  std::size_t max_sessions = 256;         // connected consumers at most; beyond, the oldest observer goes
+  std::size_t max_consumers = 256;        // named consumers remembered at most; a new name beyond is refused
   // Backpressure: new messages are refused OVERLOADED past either limit.
   std::uint64_t max_backlog = 1000000;    // undelivered messages of the slowest consumer
   std::uint64_t min_free_disk_bytes = 256ull << 20;
@@ -30,6 +32,9 @@ struct DeliveryStats {
   std::uint64_t slowest_position = 0;  // lowest acknowledged position of a known consumer
   std::uint64_t backlog = 0;
   std::size_t connected = 0;
+  // Empty while the delivery state's database takes writes; else the last error (delivery
+  // goes on, positions and failures are kept in memory and saved when it works again).
+  std::string storage_error;
 };
 
 class Dispatcher {

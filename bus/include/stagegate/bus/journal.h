@@ -65,6 +65,7 @@ class Journal {
 
   // Entries after `sequence` in order. With `destinations`, only messages routed to one of
   // them, each once, as the first of them (by name) sees it; without, whole messages.
+  // Throws sqlite::StorageError when the database refuses the read (never a silent short read).
   std::vector<JournalEntry> read_after(std::uint64_t sequence, std::size_t limit,
                                        const std::vector<std::string>& destinations = {}) const;
   std::optional<JournalEntry> read(std::uint64_t sequence, const std::vector<std::string>& destinations = {}) const;

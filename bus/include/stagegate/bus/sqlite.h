@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,11 @@ struct FinalizeStatement {
   void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
 };
 using Database = std::unique_ptr<sqlite3, CloseDatabase>;
+
+// A storage operation that did not complete (busy, locked, read-only, disk full, I/O).
+struct StorageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 // Throws std::runtime_error: for opening at startup.
 Database open(const std::string& path);
@@ -31,6 +37,10 @@ class Statement {
   void bind(int index, std::string_view text);
   void bind(int index, std::int64_t value);
   int step();  // SQLITE_ROW, SQLITE_DONE or an error code
+  // For writes: steps once and resets; throws StorageError unless it is SQLITE_DONE.
+  void run();
+  // For reads: true on a row, false when done; throws StorageError on an error.
+  bool next_row();
   std::int64_t column_int(int index) const;
   std::string column_text(int index) const;
   // The first column of the first row as a number (0 when there is none), statement reset.
@@ -38,6 +48,22 @@ class Statement {
 
  private:
   std::unique_ptr<sqlite3_stmt, FinalizeStatement> statement_;
+  sqlite3* db_;
+};
+
+// BEGIN IMMEDIATE now; ROLLBACK when it goes out of scope without commit(), so a failed
+// step never leaves the connection inside a transaction. Throws StorageError.
+class Transaction {
+ public:
+  explicit Transaction(sqlite3* db);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void commit();
+
+ private:
+  sqlite3* db_;
+  bool open_ = true;
 };
 
 }  // namespace stagegate::bus::sqlite

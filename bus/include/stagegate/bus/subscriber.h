@@ -37,6 +37,9 @@ class Subscriber {
 
   // True once the gateway welcomed this consumer within the timeout.
   bool wait_ready(std::chrono::milliseconds timeout);
+  // The gateway's last refusal (an ERROR frame: a bad name or position, too many HELLOs),
+  // empty once welcomed. The subscriber keeps saying HELLO now and then.
+  std::string last_error() const;
   // The next message, or nothing within the timeout ("would block" is not an error).
   std::optional<BusMessage> receive(std::chrono::milliseconds timeout);
   // After the message is durably handled: releases credit and moves the position.
