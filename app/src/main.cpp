@@ -47,6 +47,16 @@ commands:
              one application's history with its planned date and overdue
   report     violations --month YYYY-MM [--format csv|html|json] [--store FILE] [--today D]
              the monthly term-violation report (due by the 15th of the next month)
+  kb         consume [--var DIR] [--endpoint E] [--store FILE] [--secret FILE] [--operators FILE]
+                     [--listen HOST:PORT] [--rate N] [--calendar FILE] [--services FILE]
+             the knowledge-base consumer (var/knowledge_base.db): service information history,
+             stages by application (ИИН kept as HMAC, var/kb-secret); serves the operators' lookup
+             GET /api/v1/applications/{id}?iin=... (Bearer token, 127.0.0.1:8090, 60/min)
+             service CODE [--at YYYY-MM-DD | --history]   the form as it stood, or every version
+             record request|appointed|training|protocol|consulting|change|refusal|reported
+                    --body BIN [--service CODE] --date YYYY-MM-DD [--note TEXT]
+             overdue [--today YYYY-MM-DD]   order 130 deadlines missed; repeated refusals
+             operator add NAME [--operators FILE]   prints a new token once (var/kb-operators.conf)
   verify     --ca FILE|DIR [--ca FILE|DIR]... [--crl FILE|DIR]... FILE
              verify FILE's enveloped signature: exit 0 verified, 1 refused, 2 usage or I/O
 )";
@@ -75,6 +85,7 @@ int main(int argc, char** argv) {
     if (command == "status") return stagegate::cli::status(argc, argv);
     if (command == "report") return stagegate::cli::report(argc, argv);
     if (command == "routes") return stagegate::cli::routes(argc, argv);
+    if (command == "kb") return stagegate::cli::kb(argc, argv);
     std::cerr << "stagegate: unknown command " << command << "\n\n" << kUsage;
     return 2;
   } catch (const stagegate::cli::UsageError& error) {

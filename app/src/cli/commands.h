@@ -14,5 +14,6 @@ int monitor(int argc, char** argv);
 int status(int argc, char** argv);
 int report(int argc, char** argv);
 int routes(int argc, char** argv);
+int kb(int argc, char** argv);
 
 }  // namespace stagegate::cli

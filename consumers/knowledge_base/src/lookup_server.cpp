@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -148,6 +149,12 @@ void LookupServer::start() {
   if (impl_->bound_port <= 0)
     throw std::runtime_error("kb lookup: cannot listen on " + config.host + ":" + std::to_string(config.port));
   impl_->thread = std::thread([&server] { server.listen_after_bind(); });
+  // httplib's stop() does nothing before the listening loop runs: wait for it, so that a stop
+  // right after start is never lost (and the thread never left listening).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!server.is_running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (!server.is_running()) throw std::runtime_error("kb lookup: the HTTP server did not start");
 }
 
 void LookupServer::stop() {
