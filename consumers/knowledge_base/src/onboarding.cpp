@@ -64,7 +64,8 @@ class Planner {
   void onboarding(const OnboardingEvent& request, Date requested) {
     const auto& body = request.body_bin;
     const auto& service = request.service_code;
-    const auto form = first_form(store_, service, body, requested);
+    auto form = first_form(store_, service, body, requested);
+    if (form && *form > today_) form.reset();  // not received yet as of today
     // A form names the responsible person, so it also shows the appointment was made.
     const auto appointed_event = first_event(events_, {"appointed"}, body, service, requested);
     std::optional<Date> appointed;
@@ -128,8 +129,9 @@ class Planner {
     deadline.responsible = responsible;
     deadline.started_by = std::move(started_by);
     deadline.due = due;
-    deadline.done = done;
-    deadline.overdue = monitoring::overdue_between(due, done ? *done : today_, calendar_);
+    // Measured as of `today`: what happened later is not known yet.
+    deadline.done = done && *done <= today_ ? done : std::nullopt;
+    deadline.overdue = monitoring::overdue_between(due, deadline.done ? *deadline.done : today_, calendar_);
     deadlines_.push_back(std::move(deadline));
     return deadlines_.back();
   }

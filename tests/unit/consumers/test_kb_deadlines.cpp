@@ -59,6 +59,11 @@ BOOST_AUTO_TEST_CASE(appointment_is_due_three_working_days_after_the_request_on_
 BOOST_AUTO_TEST_CASE(the_form_meets_appointment_and_information_then_training_protocol_and_consulting_follow) {
   record("request", kAstana, "Z22-10", "2026-11-02");
   form_arrives(kAstana, "Z22-10", "2026-11-04T06:00:00Z");
+  // As of the 3rd the form (of the 4th) had not come: nothing done, no training deadline yet.
+  const auto before = at("2026-11-03");
+  BOOST_TEST(!find(before, Step::Appointment, kAstana).done.has_value());
+  BOOST_TEST(!find(before, Step::Information, kAstana).done.has_value());
+  BOOST_CHECK_THROW(find(before, Step::Training, kAstana), std::runtime_error);
   auto deadlines = at("2026-11-20");
   BOOST_TEST(!find(deadlines, Step::Appointment, kAstana).overdue.late());
   BOOST_TEST(monitoring::format_date(*find(deadlines, Step::Appointment, kAstana).done) == "2026-11-04");
