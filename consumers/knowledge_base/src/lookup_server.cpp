@@ -116,10 +116,12 @@ struct LookupServer::Impl {
       return log(request, response, *who);
     }
     const auto application_id = request.matches[1].str();
-    // Every row with this id is checked, so a wrong ИИН costs the same as a right one.
+    // The digest is computed whether or not the id exists, and every row with this id is
+    // compared in constant time: an unknown id, a wrong ИИН and a right one cost the same.
+    const auto digest = key.digest(id);
     std::optional<ApplicationStage> matched;
     for (auto& candidate : store.applications(application_id))
-      if (key.matches(id, candidate.recipient_digest) && !matched) matched = std::move(candidate);
+      if (equal_in_constant_time(digest, candidate.recipient_digest) && !matched) matched = std::move(candidate);
     if (!matched) {
       answer(response, 404, {{"error", "not found"}});
       return log(request, response, *who);
