@@ -23,7 +23,8 @@ struct KnowledgeBaseBehindGateway : test::GatewayFixture {
   monitoring::ServiceCatalogue services =
       monitoring::ServiceCatalogue::load(std::string(STAGEGATE_MONITORING_DATA) + "/services.conf");
   kb::RecipientKey key = kb::RecipientKey::load_or_create(dir / "kb-secret");
-  kb::KnowledgeStore store{dir / "knowledge_base.db"};
+  std::unique_ptr<kb::KnowledgeStore> opened_store = kb::open_sqlite_knowledge_store(dir / "knowledge_base.db");
+  kb::KnowledgeStore& store = *opened_store;
   kb::KnowledgeBase knowledge_base{store, key, calendar, services};
 
   // As `stagegate kb consume` subscribes.

@@ -8,6 +8,7 @@
 #include "stagegate/knowledge_base/knowledge_base.h"
 #include "stagegate/knowledge_base/lookup_server.h"
 #include "stagegate/knowledge_base/onboarding.h"
+#include "stagegate/monitoring/store.h"
 
 namespace stagegate::cli {
 namespace {
@@ -15,8 +16,13 @@ namespace {
 namespace kb = knowledge_base;
 
 std::filesystem::path var_dir(const Arguments& args) { return args.get_or("var", "var"); }
-std::filesystem::path store_file(const Arguments& args) {
+// A SQLite file (var/knowledge_base.db by default) or a PostgreSQL connection string.
+std::string store_location(const Arguments& args) {
   return args.get_or("store", (var_dir(args) / "knowledge_base.db").string());
+}
+// For logs: a connection string may carry a password.
+std::string describe_store(const std::string& location) {
+  return monitoring::names_postgres(location) ? std::string("PostgreSQL") : location;
 }
 std::filesystem::path secret_file(const Arguments& args) {
   return args.get_or("secret", (var_dir(args) / "kb-secret").string());
@@ -57,7 +63,8 @@ int consume(int argc, char** argv) {
   const auto calendar = load_calendar(args);
   const auto services = monitoring::ServiceCatalogue::load(args.get_or("services", STAGEGATE_MONITORING_DATA "/services.conf"));
   const auto key = kb::RecipientKey::load_or_create(secret_file(args));
-  kb::KnowledgeStore store(store_file(args));
+  const auto opened = kb::open_knowledge_store(store_location(args));
+  auto& store = *opened;
   kb::KnowledgeBase knowledge_base(store, key, calendar, services);
   const kb::OperatorRegistry operators(operators_file(args));
   kb::LookupServer lookup(lookup_config(args), store, key, operators, calendar);
@@ -65,7 +72,7 @@ int consume(int argc, char** argv) {
 
   const auto config = subscriber_config(args, store.last_sequence());
   bus::Subscriber subscriber(config);
-  std::clog << "stagegate kb: consumer " << config.name << " on " << config.endpoint << ", store " << store_file(args).string()
+  std::clog << "stagegate kb: consumer " << config.name << " on " << config.endpoint << ", store " << describe_store(store_location(args))
             << ", resuming after " << config.processed << "; stage lookup on http://" << lookup_config(args).host << ':'
             << lookup.port() << "/api/v1/applications/{id}?iin=..." << std::endl;
   for (;;) kb::consume_one(subscriber, knowledge_base, std::chrono::seconds(1));
@@ -90,7 +97,8 @@ int service(int argc, char** argv) {
   args.allow_only({"var", "store", "at", "history"});
   if (args.positional().size() != 1) throw UsageError("kb service takes one service code");
   const auto& code = args.positional().front();
-  const kb::KnowledgeStore store(store_file(args));
+  const auto opened = kb::open_knowledge_store(store_location(args));
+  const auto& store = *opened;
   std::vector<kb::ServiceVersion> versions;
   if (args.has("history")) {
     versions = store.service_history(code);
@@ -124,8 +132,8 @@ int record(int argc, char** argv) {
   event.date = monitoring::format_date(monitoring::parse_date(args.required("date")));
   event.note = args.get_or("note", "");
   event.recorded_at = now_utc();
-  kb::KnowledgeStore store(store_file(args));
-  const auto id = store.record_event(event);
+  const auto store = kb::open_knowledge_store(store_location(args));
+  const auto id = store->record_event(event);
   if (!id) {
     std::cerr << "stagegate kb record: " << id.refusal().reason << '\n';
     return 1;
@@ -139,7 +147,8 @@ int overdue(int argc, char** argv) {
   const Arguments args(argc, argv, 3);
   args.allow_only({"var", "store", "calendar", "today"});
   const auto calendar = load_calendar(args);
-  const kb::KnowledgeStore store(store_file(args));
+  const auto opened = kb::open_knowledge_store(store_location(args));
+  const auto& store = *opened;
   const auto today = monitoring::parse_date(args.get_or("today", kb::kazakhstan_date(now_utc())));
   std::cout << kb::describe_overdue(kb::onboarding_deadlines(store, calendar, today), store);
   return 0;

@@ -60,8 +60,7 @@ BOOST_AUTO_TEST_CASE(redelivered_sequences_are_duplicates_and_the_position_resum
   BOOST_TEST((again.value() == Stored::Duplicate));
   BOOST_TEST(store.service_history("Z22-74").size() == 1u);
   // A second process on the same file resumes after the last stored sequence.
-  KnowledgeStore reopened(dir / "knowledge_base.db");
-  BOOST_TEST(reopened.last_sequence() == 2u);
+  BOOST_TEST(store_under_test.open()->last_sequence() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(the_current_stage_moves_forward_only_and_the_iin_is_never_stored) {
@@ -116,7 +115,7 @@ BOOST_AUTO_TEST_CASE(bad_payloads_are_refused_as_malformed) {
 BOOST_AUTO_TEST_CASE(store_and_secret_are_owner_only) {
   const auto old_mask = ::umask(077);
   {
-    KnowledgeStore created(dir / "fresh" / "knowledge_base.db");
+    const auto created = open_sqlite_knowledge_store(dir / "fresh" / "knowledge_base.db");
     RecipientKey::load_or_create(dir / "fresh" / "kb-secret");
   }
   ::umask(old_mask);

@@ -4,13 +4,11 @@
 // the onboarding events operators record (order 130: request, protocol, change, refusal...).
 #include <cstdint>
 #include <filesystem>
-#include <functional>
-#include <mutex>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "stagegate/bus/sqlite.h"
 #include "stagegate/core/result.h"
 #include "stagegate/knowledge_base/service_info.h"
 
@@ -63,40 +61,42 @@ enum class Stored { Recorded, Duplicate };
 // ("2026-11-20T20:30:00Z" -> "2026-11-21"); the text's first 10 characters when it is not one.
 std::string kazakhstan_date(const std::string& utc_date_time);
 
+// One interface; SQLite (the default) or PostgreSQL behind it, like the monitoring store.
 class KnowledgeStore {
  public:
-  // Throws std::runtime_error when the file cannot be opened.
-  explicit KnowledgeStore(const std::filesystem::path& file);
+  virtual ~KnowledgeStore() = default;
 
   // Each records and moves the consumer position to `sequence` in one transaction;
   // Duplicate when `sequence` is not after the position.
-  Result<Stored> add_service_version(const ServiceInfo& info, const std::string& received_at, std::uint64_t sequence);
-  Result<Stored> apply_stage(const ApplicationStage& stage, std::uint64_t sequence);
+  virtual Result<Stored> add_service_version(const ServiceInfo& info, const std::string& received_at,
+                                             std::uint64_t sequence) = 0;
+  virtual Result<Stored> apply_stage(const ApplicationStage& stage, std::uint64_t sequence) = 0;
   // For a message the knowledge base has nothing to keep of (acknowledged all the same).
-  Result<Stored> skip(std::uint64_t sequence);
-  std::uint64_t last_sequence() const;
+  virtual Result<Stored> skip(std::uint64_t sequence) = 0;
+  virtual std::uint64_t last_sequence() const = 0;
 
   // Every version of a service, by body then arrival.
-  std::vector<ServiceVersion> service_history(const std::string& registry_number) const;
+  virtual std::vector<ServiceVersion> service_history(const std::string& registry_number) const = 0;
   // Per body, the version in force at the end of `date` (YYYY-MM-DD): the last received by then.
-  std::vector<ServiceVersion> service_at(const std::string& registry_number, const std::string& date) const;
+  virtual std::vector<ServiceVersion> service_at(const std::string& registry_number, const std::string& date) const = 0;
   // The local date of the first version of (service, body) received on or after `date`.
-  std::optional<std::string> first_version_since(const std::string& registry_number, const std::string& body_bin,
-                                                 const std::string& date) const;
-  std::string body_name(const std::string& body_bin) const;
+  virtual std::optional<std::string> first_version_since(const std::string& registry_number, const std::string& body_bin,
+                                                         const std::string& date) const = 0;
+  virtual std::string body_name(const std::string& body_bin) const = 0;
 
-  std::vector<ApplicationStage> applications(const std::string& application_id) const;
+  virtual std::vector<ApplicationStage> applications(const std::string& application_id) const = 0;
 
-  Result<std::int64_t> record_event(const OnboardingEvent& event);
+  virtual Result<std::int64_t> record_event(const OnboardingEvent& event) = 0;
   // By date then id.
-  std::vector<OnboardingEvent> events() const;
-
- private:
-  Result<Stored> in_transaction(std::uint64_t sequence, const std::function<Status()>& work);
-  Refusal failed(const char* what) const;
-
-  bus::sqlite::Database db_;
-  mutable std::mutex mutex_;
+  virtual std::vector<OnboardingEvent> events() const = 0;
 };
+
+// Throws std::runtime_error when the file cannot be opened.
+std::unique_ptr<KnowledgeStore> open_sqlite_knowledge_store(const std::filesystem::path& file);
+// A libpq connection string; the tables are created in the connection's search_path. Throws
+// std::runtime_error when the server cannot be reached or the schema cannot be created.
+std::unique_ptr<KnowledgeStore> open_postgres_knowledge_store(const std::string& conninfo);
+// PostgreSQL when `location` is a connection string (monitoring::names_postgres), else a SQLite file.
+std::unique_ptr<KnowledgeStore> open_knowledge_store(const std::string& location);
 
 }  // namespace stagegate::knowledge_base

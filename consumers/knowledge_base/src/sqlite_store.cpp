@@ -1,9 +1,9 @@
+#include <functional>
+#include <mutex>
+
+#include "stagegate/bus/sqlite.h"
 #include "stagegate/knowledge_base/store.h"
 
-#include <chrono>
-#include <cstring>
-
-#include "stagegate/monitoring/calendar.h"
 
 namespace stagegate::knowledge_base {
 namespace {
@@ -70,34 +70,39 @@ sqlite::Database open_database(const std::filesystem::path& file) {
   return db;
 }
 
+class SqliteKnowledgeStore final : public KnowledgeStore {
+ public:
+  explicit SqliteKnowledgeStore(const std::filesystem::path& file);
+  Result<Stored> add_service_version(const ServiceInfo& info, const std::string& received_at, std::uint64_t sequence) override;
+  Result<Stored> apply_stage(const ApplicationStage& stage, std::uint64_t sequence) override;
+  Result<Stored> skip(std::uint64_t sequence) override;
+  std::uint64_t last_sequence() const override;
+  std::vector<ServiceVersion> service_history(const std::string& registry_number) const override;
+  std::vector<ServiceVersion> service_at(const std::string& registry_number, const std::string& date) const override;
+  std::optional<std::string> first_version_since(const std::string& registry_number, const std::string& body_bin,
+                                                 const std::string& date) const override;
+  std::string body_name(const std::string& body_bin) const override;
+  std::vector<ApplicationStage> applications(const std::string& application_id) const override;
+  Result<std::int64_t> record_event(const OnboardingEvent& event) override;
+  std::vector<OnboardingEvent> events() const override;
+
+ private:
+  Result<Stored> in_transaction(std::uint64_t sequence, const std::function<Status()>& work);
+  Refusal failed(const char* what) const;
+
+  sqlite::Database db_;
+  mutable std::mutex mutex_;
+};
+
 }  // namespace
 
-std::string kazakhstan_date(const std::string& utc) {
-  const std::string date = utc.substr(0, 10);
-  if (utc.size() < 13 || utc[10] != 'T' || utc.back() != 'Z') return date;
-  try {
-    const int hour = std::stoi(utc.substr(11, 2));
-    if (hour + 5 < 24) return date;
-    const auto day = std::chrono::sys_days(monitoring::parse_date(date)) + std::chrono::days(1);
-    return monitoring::format_date(monitoring::Date(day));
-  } catch (const std::exception&) {
-    return date;
-  }
-}
+SqliteKnowledgeStore::SqliteKnowledgeStore(const std::filesystem::path& file) : db_(open_database(file)) {}
 
-bool is_event_kind(const std::string& kind) {
-  for (const char* known : kEventKinds)
-    if (kind == known) return true;
-  return false;
-}
-
-KnowledgeStore::KnowledgeStore(const std::filesystem::path& file) : db_(open_database(file)) {}
-
-Refusal KnowledgeStore::failed(const char* what) const {
+Refusal SqliteKnowledgeStore::failed(const char* what) const {
   return refuse(Code::Internal, std::string("knowledge base store: ") + what + ": " + sqlite3_errmsg(db_.get()));
 }
 
-Result<Stored> KnowledgeStore::in_transaction(std::uint64_t sequence, const std::function<Status()>& work) {
+Result<Stored> SqliteKnowledgeStore::in_transaction(std::uint64_t sequence, const std::function<Status()>& work) {
   std::lock_guard lock(mutex_);
   std::string error;
   if (!sqlite::exec(db_.get(), "BEGIN IMMEDIATE", error)) return refuse(Code::Internal, "knowledge base store: " + error);
@@ -119,7 +124,7 @@ Result<Stored> KnowledgeStore::in_transaction(std::uint64_t sequence, const std:
   return Stored::Recorded;
 }
 
-Result<Stored> KnowledgeStore::add_service_version(const ServiceInfo& info, const std::string& received_at,
+Result<Stored> SqliteKnowledgeStore::add_service_version(const ServiceInfo& info, const std::string& received_at,
                                                    std::uint64_t sequence) {
   return in_transaction(sequence, [&]() -> Status {
     sqlite::Statement insert(db_.get(),
@@ -140,7 +145,7 @@ Result<Stored> KnowledgeStore::add_service_version(const ServiceInfo& info, cons
   });
 }
 
-Result<Stored> KnowledgeStore::apply_stage(const ApplicationStage& stage, std::uint64_t sequence) {
+Result<Stored> SqliteKnowledgeStore::apply_stage(const ApplicationStage& stage, std::uint64_t sequence) {
   return in_transaction(sequence, [&]() -> Status {
     // Stages move forward: a late or repeated earlier stage does not move the current one back;
     // facts sent once (planned date, execution, outcome) are kept when a later message omits them.
@@ -175,17 +180,17 @@ Result<Stored> KnowledgeStore::apply_stage(const ApplicationStage& stage, std::u
   });
 }
 
-Result<Stored> KnowledgeStore::skip(std::uint64_t sequence) {
+Result<Stored> SqliteKnowledgeStore::skip(std::uint64_t sequence) {
   return in_transaction(sequence, [] { return proceed(); });
 }
 
-std::uint64_t KnowledgeStore::last_sequence() const {
+std::uint64_t SqliteKnowledgeStore::last_sequence() const {
   std::lock_guard lock(mutex_);
   sqlite::Statement position(db_.get(), "SELECT sequence FROM position WHERE id = 1");
   return static_cast<std::uint64_t>(position.scalar());
 }
 
-std::vector<ServiceVersion> KnowledgeStore::service_history(const std::string& registry_number) const {
+std::vector<ServiceVersion> SqliteKnowledgeStore::service_history(const std::string& registry_number) const {
   std::lock_guard lock(mutex_);
   sqlite::Statement rows(db_.get(), (std::string("SELECT ") + kVersionColumns +
                                      " FROM service_versions v WHERE registry_number = ?1 ORDER BY body_bin, sequence")
@@ -196,7 +201,7 @@ std::vector<ServiceVersion> KnowledgeStore::service_history(const std::string& r
   return found;
 }
 
-std::vector<ServiceVersion> KnowledgeStore::service_at(const std::string& registry_number, const std::string& date) const {
+std::vector<ServiceVersion> SqliteKnowledgeStore::service_at(const std::string& registry_number, const std::string& date) const {
   std::lock_guard lock(mutex_);
   sqlite::Statement rows(
       db_.get(), (std::string("SELECT ") + kVersionColumns +
@@ -211,7 +216,7 @@ std::vector<ServiceVersion> KnowledgeStore::service_at(const std::string& regist
   return found;
 }
 
-std::optional<std::string> KnowledgeStore::first_version_since(const std::string& registry_number,
+std::optional<std::string> SqliteKnowledgeStore::first_version_since(const std::string& registry_number,
                                                                const std::string& body_bin, const std::string& date) const {
   std::lock_guard lock(mutex_);
   sqlite::Statement first(db_.get(),
@@ -226,14 +231,14 @@ std::optional<std::string> KnowledgeStore::first_version_since(const std::string
   return found;
 }
 
-std::string KnowledgeStore::body_name(const std::string& body_bin) const {
+std::string SqliteKnowledgeStore::body_name(const std::string& body_bin) const {
   std::lock_guard lock(mutex_);
   sqlite::Statement name(db_.get(), "SELECT body_name FROM service_versions WHERE body_bin = ?1 ORDER BY sequence DESC LIMIT 1");
   name.bind(1, body_bin);
   return name.step() == SQLITE_ROW ? name.column_text(0) : std::string();
 }
 
-std::vector<ApplicationStage> KnowledgeStore::applications(const std::string& application_id) const {
+std::vector<ApplicationStage> SqliteKnowledgeStore::applications(const std::string& application_id) const {
   std::lock_guard lock(mutex_);
   sqlite::Statement rows(db_.get(),
                          "SELECT application_id, provider_bin, provider_name, recipient_digest, service_code, service_name,"
@@ -262,7 +267,7 @@ std::vector<ApplicationStage> KnowledgeStore::applications(const std::string& ap
   return found;
 }
 
-Result<std::int64_t> KnowledgeStore::record_event(const OnboardingEvent& event) {
+Result<std::int64_t> SqliteKnowledgeStore::record_event(const OnboardingEvent& event) {
   if (!is_event_kind(event.kind)) return refuse(Code::DataInvalid, "unknown onboarding event kind " + event.kind);
   std::lock_guard lock(mutex_);
   sqlite::Statement insert(db_.get(),
@@ -278,7 +283,7 @@ Result<std::int64_t> KnowledgeStore::record_event(const OnboardingEvent& event) 
   return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_.get()));
 }
 
-std::vector<OnboardingEvent> KnowledgeStore::events() const {
+std::vector<OnboardingEvent> SqliteKnowledgeStore::events() const {
   std::lock_guard lock(mutex_);
   sqlite::Statement rows(db_.get(),
                          "SELECT id, kind, body_bin, service_code, date, note, recorded_at FROM onboarding_events"
@@ -288,6 +293,10 @@ std::vector<OnboardingEvent> KnowledgeStore::events() const {
     found.push_back(OnboardingEvent{rows.column_int(0), rows.column_text(1), rows.column_text(2), rows.column_text(3),
                                     rows.column_text(4), rows.column_text(5), rows.column_text(6)});
   return found;
+}
+
+std::unique_ptr<KnowledgeStore> open_sqlite_knowledge_store(const std::filesystem::path& file) {
+  return std::make_unique<SqliteKnowledgeStore>(file);
 }
 
 }  // namespace stagegate::knowledge_base
