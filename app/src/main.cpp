@@ -47,7 +47,7 @@ commands:
              one application's history with its planned date and overdue
   report     violations --month YYYY-MM [--format csv|html|json] [--store FILE] [--today D]
              the monthly term-violation report (due by the 15th of the next month)
-  kb         consume [--var DIR] [--endpoint E] [--store FILE] [--secret FILE] [--operators FILE]
+  kb         consume [--var DIR] [--endpoint E] [--store FILE|postgresql://...] [--secret FILE] [--operators FILE]
                      [--listen HOST:PORT] [--rate N] [--calendar FILE] [--services FILE]
              the knowledge-base consumer (var/knowledge_base.db): service information history,
              stages by application (ИИН kept as HMAC, var/kb-secret); serves the operators' lookup

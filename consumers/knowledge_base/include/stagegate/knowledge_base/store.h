@@ -1,5 +1,5 @@
 #pragma once
-// What the knowledge base keeps (SQLite): every version of every service information form,
+// What the knowledge base keeps: every version of every service information form,
 // each application's current stage keyed by its id with the recipient as a keyed hash, and
 // the onboarding events operators record (order 130: request, protocol, change, refusal...).
 #include <cstdint>
