@@ -55,6 +55,7 @@ commands:
              service CODE [--at YYYY-MM-DD | --history]   the form as it stood, or every version
              record request|appointed|training|protocol|consulting|change|refusal|reported
                     --body BIN [--service CODE] --date YYYY-MM-DD [--note TEXT]
+             events   the recorded onboarding events, by date
              overdue [--today YYYY-MM-DD]   order 130 deadlines missed; repeated refusals
              operator add NAME [--operators FILE]   prints a new token once (var/kb-operators.conf)
   verify     --ca FILE|DIR [--ca FILE|DIR]... [--crl FILE|DIR]... FILE

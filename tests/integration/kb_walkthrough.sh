@@ -67,6 +67,9 @@ set +e
 "$stagegate" kb record request --var var --body 12345 --service Z22-74 --date 2026-11-02 >/dev/null 2>&1
 [ $? = 2 ] || fail "a bad BIN is a usage error"
 set -e
+"$stagegate" kb events --var var >events.out
+[ "$(wc -l <events.out)" = 3 ] && grep -q '^#1 2026-10-22 request body 050140001238 service Z22-74 (recorded ' events.out \
+  || fail "events: $(cat events.out)"
 "$stagegate" kb overdue --var var --today 2026-11-02 >overdue.out
 grep -q 'appointment due 2026-10-28 (request 2026-10-22), not done, late 3 working days (5 calendar days)' overdue.out \
   || fail "overdue: $(cat overdue.out)"

@@ -154,6 +154,17 @@ int overdue(int argc, char** argv) {
   return 0;
 }
 
+int events(int argc, char** argv) {
+  const Arguments args(argc, argv, 3);
+  args.allow_only({"var", "store"});
+  const auto store = kb::open_knowledge_store(store_location(args));
+  for (const auto& event : store->events())
+    std::cout << '#' << event.id << ' ' << event.date << ' ' << event.kind << " body " << event.body_bin
+              << (event.service_code.empty() ? std::string() : " service " + event.service_code)
+              << (event.note.empty() ? std::string() : " note " + event.note) << " (recorded " << event.recorded_at << ")\n";
+  return 0;
+}
+
 int operator_command(int argc, char** argv) {
   const Arguments args(argc, argv, 3);
   args.allow_only({"var", "operators"});
@@ -168,12 +179,13 @@ int operator_command(int argc, char** argv) {
 }  // namespace
 
 int kb(int argc, char** argv) {
-  if (argc < 3) throw UsageError("kb takes: consume | service CODE | record KIND | overdue | operator add NAME");
+  if (argc < 3) throw UsageError("kb takes: consume | service CODE | record KIND | events | overdue | operator add NAME");
   const std::string_view command = argv[2];
   if (command == "consume") return consume(argc, argv);
   if (command == "service") return service(argc, argv);
   if (command == "record") return record(argc, argv);
   if (command == "overdue") return overdue(argc, argv);
+  if (command == "events") return events(argc, argv);
   if (command == "operator") return operator_command(argc, argv);
   throw UsageError("unknown kb command " + std::string(command));
 }
