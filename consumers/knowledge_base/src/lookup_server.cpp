@@ -95,7 +95,11 @@ struct LookupServer::Impl {
     server.set_error_handler([](const httplib::Request&, httplib::Response& response) {
       if (response.body.empty()) response.set_content(nlohmann::json{{"error", "not found"}}.dump(), kJson);
     });
+    // Requests are small GETs from operators' desks: a client that stalls holds one of the
+    // server's threads for two seconds at most.
     server.set_payload_max_length(4096);
+    server.set_read_timeout(2);
+    server.set_keep_alive_timeout(2);
   }
 
   void lookup(const httplib::Request& request, httplib::Response& response) {
