@@ -55,6 +55,17 @@ commands:
              | contacts import FILE.csv | outbox | undeliverable | resend ID | templates check [DIR]
              the citizen notification consumer: stage changes by e-mail in Kazakh and Russian
              through a durable outbox (var/notification.db); see docs/notification.md
+  kb         consume [--var DIR] [--endpoint E] [--store FILE|postgresql://...] [--secret FILE] [--operators FILE]
+                     [--listen HOST:PORT] [--rate N] [--calendar FILE] [--services FILE]
+             the knowledge-base consumer (var/knowledge_base.db): service information history,
+             stages by application (ИИН kept as HMAC, var/kb-secret); serves the operators' lookup
+             GET /api/v1/applications/{id}?iin=... (Bearer token, 127.0.0.1:8090, 60/min)
+             service CODE [--at YYYY-MM-DD | --history]   the form as it stood, or every version
+             record request|appointed|training|protocol|consulting|change|refusal|reported
+                    --body BIN [--service CODE] --date YYYY-MM-DD [--note TEXT]
+             events   the recorded onboarding events, by date
+             overdue [--today YYYY-MM-DD]   order 130 deadlines missed; repeated refusals
+             operator add NAME [--operators FILE]   prints a new token once (var/kb-operators.conf)
   verify     --ca FILE|DIR [--ca FILE|DIR]... (--crl FILE|DIR... | --no-revocation-check) FILE
              verify FILE's enveloped signature: exit 0 verified, 1 refused, 2 usage or I/O
 )";
@@ -84,6 +95,7 @@ int main(int argc, char** argv) {
     if (command == "report") return stagegate::cli::report(argc, argv);
     if (command == "routes") return stagegate::cli::routes(argc, argv);
     if (command == "notify") return stagegate::cli::notify(argc, argv);
+    if (command == "kb") return stagegate::cli::kb(argc, argv);
     std::cerr << "stagegate: unknown command " << command << "\n\n" << kUsage;
     return 2;
   } catch (const stagegate::cli::UsageError& error) {

@@ -15,5 +15,6 @@ int status(int argc, char** argv);
 int report(int argc, char** argv);
 int routes(int argc, char** argv);
 int notify(int argc, char** argv);
+int kb(int argc, char** argv);
 
 }  // namespace stagegate::cli
