@@ -162,6 +162,19 @@ BOOST_AUTO_TEST_CASE(malformed_frames_are_dropped_and_bad_hellos_refused) {
   BOOST_TEST(commands(consumer.drain(400ms)) == (Strings{"WELCOME 0", "MSG 1", "MSG 2"}), boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(a_frame_over_64_kib_drops_the_connection_unread) {
+  append(1);
+  test::RawConsumer consumer(dispatcher->endpoint());
+  consumer.send({"HELLO", std::string(100 * 1024, 'a'), "", "1", "0"});
+  BOOST_TEST(consumer.drain(500ms).empty());  // not even an ERROR: it was never read
+  BOOST_TEST(dispatcher->stats().connected == 0u);
+  // The DEALER connects again by itself; a proper HELLO is welcomed.
+  BOOST_TEST(eventually([&] {
+    consumer.send({"HELLO", "", "", "1", "0"});
+    return consumer.expect("WELCOME", 300ms).has_value();
+  }, 10s));
+}
+
 BOOST_AUTO_TEST_CASE(a_hello_storm_costs_no_message_a_failure) {
   append(5);
   test::RawConsumer stormy(dispatcher->endpoint());
