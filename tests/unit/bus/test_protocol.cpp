@@ -90,6 +90,14 @@ BOOST_AUTO_TEST_CASE(a_forged_position_is_refused_and_never_stored) {
   BOOST_TEST(eventually([&] { return stored_position("monitoring") == 3; }, 5s));
 }
 
+BOOST_AUTO_TEST_CASE(a_subscriber_shows_why_it_is_refused) {
+  append(2);
+  bus::Subscriber ahead(bus::SubscriberConfig{dispatcher->endpoint(), "archive", {}, 8, 7});  // a store from another journal
+  BOOST_TEST(!ahead.wait_ready(1500ms));
+  BOOST_TEST(ahead.last_error() == "processed position 7 is beyond the journal's last sequence 2");
+  BOOST_TEST(!state.consumer("archive").has_value());
+}
+
 BOOST_AUTO_TEST_CASE(acks_beyond_the_journal_are_refused_and_acks_of_undelivered_sequences_ignored) {
   append(5);
   test::RawConsumer consumer(dispatcher->endpoint());
