@@ -147,7 +147,18 @@ void DeliverySessions::hello(const std::string& identity, HelloRequest request, 
     auto& position = positions_[session.name];
     if (session.acknowledged > position) dirty_.insert(session.name);
     position = std::max(position, session.acknowledged);
+    // Registered now (`stagegate consumers list` shows it at once); if the storage refuses,
+    // saved later with the positions.
     registrations_[session.name] = request.topics_text;
+    if (storage_.may_write(now)) {
+      try {
+        state_.save_consumer(ConsumerPosition{session.name, request.topics_text, position, {}, {}});
+        registrations_.erase(session.name);
+        storage_.succeeded(now);
+      } catch (const std::exception& error) {
+        storage_.failed("registering a consumer", error.what(), now);
+      }
+    }
     update_slowest();
   }
   session.scanned = session.acknowledged;

@@ -209,6 +209,7 @@ struct Dispatcher::Impl {
           sessions->retain(now, utc_hours_ago(options.keep_payloads), utc_hours_ago(options.keep_receipts));
           next_retention = now + std::chrono::minutes(10);
         }
+        log.tick(now);
         publish_stats();
       } catch (const std::exception& error) {
         log.write(std::string("delivery loop error (continuing): ") + escape_field(error.what(), 300));

@@ -38,14 +38,19 @@ std::string peer_id(std::string_view identity) {
 ProtocolLog::ProtocolLog(std::ostream& out, std::size_t lines_per_window, std::chrono::milliseconds window)
     : out_(out), lines_per_window_(lines_per_window), window_(window) {}
 
-void ProtocolLog::write(const std::string& what, Clock::time_point now) {
-  if (now - window_start_ >= window_) {
-    if (suppressed_in_window_ > 0)
-      out_ << now_utc() << " stagegate bus: " << suppressed_in_window_ << " more protocol lines suppressed\n";
-    window_start_ = now;
-    written_in_window_ = 0;
-    suppressed_in_window_ = 0;
+void ProtocolLog::tick(Clock::time_point now) {
+  if (now - window_start_ < window_) return;
+  if (suppressed_in_window_ > 0) {
+    out_ << now_utc() << " stagegate bus: " << suppressed_in_window_ << " more protocol lines suppressed\n";
+    out_.flush();
   }
+  window_start_ = now;
+  written_in_window_ = 0;
+  suppressed_in_window_ = 0;
+}
+
+void ProtocolLog::write(const std::string& what, Clock::time_point now) {
+  tick(now);
   if (written_in_window_ >= lines_per_window_) {
     ++suppressed_in_window_;
     ++suppressed_total_;

@@ -24,6 +24,9 @@ class ProtocolLog {
                        std::chrono::milliseconds window = std::chrono::seconds(10));
   // `what` is the already escaped text after the "stagegate bus: " prefix.
   void write(const std::string& what, Clock::time_point now = Clock::now());
+  // Writes the count of suppressed lines once their window is over (also when nothing
+  // else is written).
+  void tick(Clock::time_point now = Clock::now());
   std::size_t suppressed_total() const { return suppressed_total_; }
 
  private:

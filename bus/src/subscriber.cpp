@@ -40,10 +40,14 @@ struct Subscriber::Impl {
   std::string last_error;             // the gateway's last ERROR
   SteadyClock::time_point hello_sent{};
   std::uint64_t delivered = 0;        // last sequence handed to the application
+  // Last live sequence the application acknowledged. A repeat up to it (the gateway sends
+  // again after a reconnect) is acknowledged again here, or the gateway, which takes an ACK
+  // only for a message in flight, would wait for it forever.
+  std::uint64_t acknowledged = 0;
   SteadyClock::time_point last_heard = SteadyClock::now();
   SteadyClock::time_point last_sent = SteadyClock::now();
 
-  explicit Impl(SubscriberConfig c) : config(std::move(c)), delivered(config.processed) {
+  explicit Impl(SubscriberConfig c) : config(std::move(c)), delivered(config.processed), acknowledged(config.processed) {
     socket.set(zmq::sockopt::linger, 0);
     socket.set(zmq::sockopt::rcvhwm, 0);
     try {
@@ -112,7 +116,10 @@ struct Subscriber::Impl {
       const auto sequence = parse_number(frames[1].to_string_view());
       if (!sequence) return std::nullopt;
       const bool replay = frames[4].to_string_view() == frame::kReplay;
-      if (!replay && (rewinding || *sequence <= delivered)) return std::nullopt;  // seen already, or void
+      if (!replay && (rewinding || *sequence <= delivered)) {  // seen already, or void
+        if (!rewinding && *sequence <= acknowledged) send({frame::kAck, frames[1].to_string_view()});
+        return std::nullopt;
+      }
       BusMessage message{frames[2].to_string(), *sequence, frames[3].to_string(), replay};
       if (!replay) delivered = *sequence;
       if (config.name.empty()) acknowledge(message);
@@ -123,6 +130,7 @@ struct Subscriber::Impl {
   }
 
   void acknowledge(const BusMessage& message) {
+    if (!message.replay) acknowledged = std::max(acknowledged, message.sequence);
     const auto sequence = std::to_string(message.sequence);
     send({message.replay ? frame::kReplayAck : frame::kAck, sequence});
   }

@@ -244,6 +244,7 @@ BOOST_AUTO_TEST_CASE(gateway_sigkilled_and_restarted_under_load_loses_and_poison
           received.insert(message->sequence);
           ++deliveries;
         }
+        std::this_thread::sleep_for(5ms);  // slower than the appends: a full window is in flight at a kill
         survivor.acknowledge(*message);
       }
   });
@@ -252,7 +253,8 @@ BOOST_AUTO_TEST_CASE(gateway_sigkilled_and_restarted_under_load_loses_and_poison
   for (int restart = 0; restart < kRestarts; ++restart) {
     std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(800, 1600)(random)));
     gateway.stop(SIGKILL);
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(100, 600)(random)));
+    // Down long enough for the consumer to queue ACKs, PINGs and a HELLO of its own.
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(500, 3500)(random)));
     gateway.start(0, restart + 1 < kRestarts ? 3 : 0);  // the last run only delivers
   }
   auto state = bus::DeliveryState::open(journal);

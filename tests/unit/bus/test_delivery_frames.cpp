@@ -52,7 +52,11 @@ BOOST_AUTO_TEST_CASE(the_log_is_rate_limited) {
   bus::ProtocolLog log(out, 3, std::chrono::seconds(10));
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 1000; ++i) log.write("bad frame " + std::to_string(i), start);
-  log.write("after the window", start + std::chrono::seconds(11));
+  log.tick(start + std::chrono::seconds(5));  // the window is not over: no summary yet
+  const auto early = out.str();
+  BOOST_TEST(std::count(early.begin(), early.end(), '\n') == 3);
+  log.tick(start + std::chrono::seconds(11));
+  log.write("after the window", start + std::chrono::seconds(12));
   const auto text = out.str();
   BOOST_TEST(std::count(text.begin(), text.end(), '\n') == 5);  // 3 lines, the summary, the next window's line
   BOOST_TEST(text.find("997 more protocol lines suppressed") != std::string::npos);

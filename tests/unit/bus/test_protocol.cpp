@@ -90,6 +90,14 @@ BOOST_AUTO_TEST_CASE(a_forged_position_is_refused_and_never_stored) {
   BOOST_TEST(eventually([&] { return stored_position("monitoring") == 3; }, 5s));
 }
 
+BOOST_AUTO_TEST_CASE(a_subscriber_shows_why_it_is_refused) {
+  append(2);
+  bus::Subscriber ahead(bus::SubscriberConfig{dispatcher->endpoint(), "archive", {}, 8, 7});  // a store from another journal
+  BOOST_TEST(!ahead.wait_ready(1500ms));
+  BOOST_TEST(ahead.last_error() == "processed position 7 is beyond the journal's last sequence 2");
+  BOOST_TEST(!state.consumer("archive").has_value());
+}
+
 BOOST_AUTO_TEST_CASE(acks_beyond_the_journal_are_refused_and_acks_of_undelivered_sequences_ignored) {
   append(5);
   test::RawConsumer consumer(dispatcher->endpoint());
@@ -160,6 +168,19 @@ BOOST_AUTO_TEST_CASE(malformed_frames_are_dropped_and_bad_hellos_refused) {
   std::this_thread::sleep_for(1s);  // the budget refills at one a second
   consumer.send({"HELLO", "mon", "stage", "4", "0"});
   BOOST_TEST(commands(consumer.drain(400ms)) == (Strings{"WELCOME 0", "MSG 1", "MSG 2"}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_frame_over_64_kib_drops_the_connection_unread) {
+  append(1);
+  test::RawConsumer consumer(dispatcher->endpoint());
+  consumer.send({"HELLO", std::string(100 * 1024, 'a'), "", "1", "0"});
+  BOOST_TEST(consumer.drain(500ms).empty());  // not even an ERROR: it was never read
+  BOOST_TEST(dispatcher->stats().connected == 0u);
+  // The DEALER connects again by itself; a proper HELLO is welcomed.
+  BOOST_TEST(eventually([&] {
+    consumer.send({"HELLO", "", "", "1", "0"});
+    return consumer.expect("WELCOME", 300ms).has_value();
+  }, 10s));
 }
 
 BOOST_AUTO_TEST_CASE(a_hello_storm_costs_no_message_a_failure) {
