@@ -1,6 +1,7 @@
 #include "stagegate/bus/sqlite.h"
 
 #include <stdexcept>
+#include <thread>
 
 namespace stagegate::bus::sqlite {
 
@@ -25,6 +26,18 @@ bool exec(sqlite3* db, const char* sql, std::string& error) {
 void exec_or_throw(sqlite3* db, const char* sql) {
   std::string error;
   if (!exec(db, sql, error)) throw std::runtime_error(std::string("sqlite: ") + error + " in: " + sql);
+}
+
+void exec_setup_or_throw(sqlite3* db, const char* sql, std::chrono::milliseconds patience) {
+  constexpr auto kPause = std::chrono::milliseconds(50);
+  for (auto waited = std::chrono::milliseconds(0);; waited += kPause) {
+    std::string error;
+    if (exec(db, sql, error)) return;
+    const int code = sqlite3_errcode(db);
+    if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) || waited >= patience)
+      throw std::runtime_error(std::string("sqlite: ") + error + " in: " + sql);
+    std::this_thread::sleep_for(kPause);
+  }
 }
 
 Statement::Statement(sqlite3* db, const char* sql) : db_(db) {

@@ -66,7 +66,7 @@ ServiceVersion version_from_row(const sqlite::Statement& row) {
 sqlite::Database open_database(const std::filesystem::path& file) {
   if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
   auto db = sqlite::open(file.string());
-  sqlite::exec_or_throw(db.get(), kTables);
+  sqlite::exec_setup_or_throw(db.get(), kTables);
   return db;
 }
 

@@ -1,7 +1,4 @@
-#include <chrono>
 #include <mutex>
-#include <stdexcept>
-#include <thread>
 
 #include "stagegate/bus/sqlite.h"
 #include "stagegate/monitoring/store.h"
@@ -54,18 +51,7 @@ class SqliteStore final : public MonitoringStore {
   static sqlite::Database open(const std::filesystem::path& file) {
     if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
     auto db = sqlite::open(file.string());
-    // Switching a new file to WAL needs it alone, and SQLite does not wait for that through
-    // the busy handler: `stagegate status` opening the store while `monitor` creates it got
-    // "database is locked". Retry for as long as the busy timeout would have waited.
-    const std::string setup = std::string("PRAGMA journal_mode=WAL;") + kMonitoringTables;
-    for (int attempt = 1;; ++attempt) {
-      std::string error;
-      if (sqlite::exec(db.get(), setup.c_str(), error)) break;
-      const int code = sqlite3_errcode(db.get());
-      if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) || attempt == 100)
-        throw std::runtime_error("sqlite: " + error + " setting up " + file.string());
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    sqlite::exec_setup_or_throw(db.get(), (std::string("PRAGMA journal_mode=WAL;") + kMonitoringTables).c_str());
     return db;
   }
 

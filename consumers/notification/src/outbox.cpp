@@ -71,7 +71,7 @@ std::int64_t now_ms() {
 Outbox::Outbox(const std::filesystem::path& file) {
   if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
   db_ = sqlite::open(file.string());
-  sqlite::exec_or_throw(db_.get(), kTables);
+  sqlite::exec_setup_or_throw(db_.get(), kTables);
 }
 
 Refusal Outbox::failed(const char* what) const {

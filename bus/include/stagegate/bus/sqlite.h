@@ -3,6 +3,7 @@
 // where a caller asks for the throwing form at startup.
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -29,6 +30,11 @@ Database open(const std::string& path);
 // Runs SQL with no result rows; false and `error` filled on failure.
 bool exec(sqlite3* db, const char* sql, std::string& error);
 void exec_or_throw(sqlite3* db, const char* sql);
+// For a store's schema setup at startup (PRAGMA journal_mode=WAL, CREATE TABLE IF NOT EXISTS):
+// switching a new file to WAL needs it alone and SQLite does not wait for that through the
+// busy handler, so a CLI command opening a store while its consumer creates it would fail
+// "database is locked". Retries for up to `patience`; then throws std::runtime_error.
+void exec_setup_or_throw(sqlite3* db, const char* sql, std::chrono::milliseconds patience = std::chrono::seconds(5));
 
 class Statement {
  public:
