@@ -6,6 +6,7 @@
 #include <atomic>
 #include <charconv>
 #include <deque>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -19,6 +20,7 @@
 #include "stagegate/bus/delivery_state.h"
 #include "stagegate/bus/wire.h"
 #include "stagegate/core/clock.h"
+#include "zap_handler.h"  // [bus auth]
 
 namespace stagegate::bus {
 namespace {
@@ -82,12 +84,20 @@ struct Dispatcher::Impl {
   std::atomic<std::uint64_t> free_disk{~0ull};
   std::atomic<bool> stopping{false};
   std::thread thread;
+  // [bus auth] CURVE and who may connect; both null on a plaintext bus.
+  std::shared_ptr<LiveConsumerRegistry> consumers;
+  std::unique_ptr<ZapHandler> zap;
 
   Impl(Journal& j, const std::string& endpoint, DeliveryOptions o)
       : journal(j), options(o), state(DeliveryState::open(j.file())), committed(j.last_sequence()) {
     socket.set(zmq::sockopt::linger, 0);
     socket.set(zmq::sockopt::sndhwm, 0);  // credit bounds what is queued, not the socket
     socket.set(zmq::sockopt::router_mandatory, true);
+    if (options.security) {  // [bus auth] the handler answers before anyone can connect
+      consumers = std::make_shared<LiveConsumerRegistry>(ConsumerRegistry::load(options.security->consumers_file));
+      zap = std::make_unique<ZapHandler>(context, consumers);
+      make_curve_server(socket, options.security->server_secret_key);
+    }
     try {
       socket.bind(endpoint);
     } catch (const zmq::error_t& error) {
@@ -208,6 +218,11 @@ struct Dispatcher::Impl {
   // --- requests ------------------------------------------------------------------------
 
   void hello(const std::string& identity, const std::vector<zmq::message_t>& frames) {
+    if (auto denied = authorize_hello(consumers.get(), frames)) {  // [bus auth]
+      send(identity, {frame::kDenied, *denied});
+      std::clog << now_utc() << " bus: denied HELLO: " << *denied << std::endl;
+      return;
+    }
     if (frames.size() != 6) return;
     Session session;
     session.identity = identity;
@@ -383,5 +398,11 @@ Status Dispatcher::admission() const {
     return refuse(Code::Overloaded, "the journal's disk is almost full; retry later");
   return proceed();
 }
+
+// [bus auth]
+void Dispatcher::replace_consumers(ConsumerRegistry next) {
+  if (impl_->consumers) impl_->consumers->replace(std::move(next));
+}
+bool Dispatcher::secured() const { return impl_->consumers != nullptr; }
 
 }  // namespace stagegate::bus

@@ -33,6 +33,7 @@ struct Subscriber::Impl {
   zmq::context_t context{1};
   zmq::socket_t socket{context, zmq::socket_type::dealer};
   bool welcomed = false;
+  std::string denied;                 // the gateway's DENIED reason: stop asking
   bool rewinding = false;             // after refuse(): drop MSGs until REWIND
   std::uint64_t delivered = 0;        // last sequence handed to the application
   SteadyClock::time_point last_heard = SteadyClock::now();
@@ -41,6 +42,11 @@ struct Subscriber::Impl {
   explicit Impl(SubscriberConfig c) : config(std::move(c)), delivered(config.processed) {
     socket.set(zmq::sockopt::linger, 0);
     socket.set(zmq::sockopt::rcvhwm, 0);
+    if (!config.server_public_key.empty()) {
+      socket.set(zmq::sockopt::curve_serverkey, config.server_public_key);
+      socket.set(zmq::sockopt::curve_publickey, config.public_key);
+      socket.set(zmq::sockopt::curve_secretkey, config.secret_key);
+    }
     try {
       socket.connect(config.endpoint);
     } catch (const zmq::error_t& error) {
@@ -67,6 +73,7 @@ struct Subscriber::Impl {
   }
 
   void keep_alive() {
+    if (!denied.empty()) return;
     const auto now = SteadyClock::now();
     if (now - last_heard > kSilenceLimit) {
       hello();
@@ -87,6 +94,12 @@ struct Subscriber::Impl {
       return std::nullopt;
     last_heard = SteadyClock::now();
     const auto command = frames[0].to_string_view();
+    if (command == frame::kDenied) {
+      denied = frames.size() > 1 && frames[1].size() > 0 ? frames[1].to_string() : std::string("refused by the gateway");
+      welcomed = false;
+      return std::nullopt;
+    }
+    if (!denied.empty()) return std::nullopt;
     if (command == frame::kWho) {
       hello();
     } else if (command == frame::kWelcome) {
@@ -128,12 +141,15 @@ Subscriber& Subscriber::operator=(Subscriber&&) noexcept = default;
 bool Subscriber::wait_ready(std::chrono::milliseconds timeout) {
   const auto deadline = SteadyClock::now() + timeout;
   while (!impl_->welcomed) {
+    if (!impl_->denied.empty()) return false;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
     if (left.count() <= 0) return false;
     impl_->read_one(left);
   }
   return true;
 }
+
+std::string Subscriber::last_error() const { return impl_->denied; }
 
 std::optional<BusMessage> Subscriber::receive(std::chrono::milliseconds timeout) {
   const auto deadline = SteadyClock::now() + timeout;

@@ -14,5 +14,6 @@ int monitor(int argc, char** argv);
 int status(int argc, char** argv);
 int report(int argc, char** argv);
 int routes(int argc, char** argv);
+int keys(int argc, char** argv);  // bus_keys.cpp
 
 }  // namespace stagegate::cli

@@ -16,6 +16,8 @@
 //     MSG    sequence topic payload kind     kind "live" or "replay"
 //     REWIND after                           after a NACK: MSGs before this frame are void
 //     PONG | WHO                             WHO: the gateway does not know you, say HELLO
+//     DENIED reason                          the HELLO is refused (a name not bound to the
+//                                            key, a destination not granted to it); no session
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -33,6 +35,7 @@ inline constexpr std::string_view kMessage = "MSG";
 inline constexpr std::string_view kRewind = "REWIND";
 inline constexpr std::string_view kPong = "PONG";
 inline constexpr std::string_view kWho = "WHO";
+inline constexpr std::string_view kDenied = "DENIED";
 inline constexpr std::string_view kLive = "live";
 inline constexpr std::string_view kReplay = "replay";
 }  // namespace frame
