@@ -69,11 +69,11 @@ int serve(int argc, char** argv) {
   app::Gateway gateway(config);
   gateway.start();
   std::clog << "stagegate: SyncChannel on " << (config.server.tls ? "https://" : "http://") << config.server.host << ':' << gateway.soap_port()
-            << "/ (WSDL at ?wsdl), bus " << gateway.bus_endpoint()
-            << (config.delivery.security ? " (CURVE, consumers " + config.delivery.security->consumers_file.string() + ")"
-                                         : std::string(" (plaintext)"))
-            << ", journal " << config.journal.string()
-            << " (" << gateway.journaled() << " messages)" << std::endl;
+            << "/ (WSDL at ?wsdl), bus " << gateway.bus_endpoint() << ", journal " << config.journal.string()
+            << " (" << gateway.journaled() << " messages)"
+            << (config.delivery.security ? "; bus CURVE for the keys in " + config.delivery.security->consumers_file.string()
+                                         : std::string("; bus PLAINTEXT: anyone reaching it reads every message"))
+            << std::endl;
 
   int signal = 0;
   while (sigwait(&stop_signals, &signal) == 0 && signal == SIGHUP) {
