@@ -8,6 +8,8 @@
 
 #include "stagegate/adapters/bus_client.h"
 #include "stagegate/app/gateway.h"
+#include "stagegate/bus/consumer_registry.h"
+#include "stagegate/bus/curve_keys.h"
 #include "stagegate/bus/subscriber.h"
 #include "stagegate/routing/rules.h"
 #include "stagegate/signing/pki.h"
@@ -38,10 +40,13 @@ inline std::string replace_once(std::string text, const std::string& from, const
 
 struct GatewayFixture {
   TempDir dir{"stagegate-e2e"};
+  // The bus is CURVE as in production: the gateway's key pair and one observer's, registered.
+  bus::CurveKeyPair bus_server_keys = bus::generate_curve_key_pair();
+  bus::CurveKeyPair observer_keys = bus::generate_curve_key_pair();
   signing::Pki pki = signing::Pki::open_or_create(dir / "pki");
   signing::IssuedFiles signer = issue_signer("signer", sample_provider_bin());
   std::unique_ptr<app::Gateway> gateway = start_gateway();
-  bus::Subscriber subscriber{gateway->bus_endpoint()};
+  bus::Subscriber subscriber{observer_config({})};
 
   GatewayFixture() {
     if (!subscriber.wait_ready(std::chrono::seconds(10))) throw std::runtime_error("subscriber never got the welcome");
@@ -74,6 +79,8 @@ struct GatewayFixture {
     config.trust.crls = {crl_dir()};
     config.log_messages = false;
     config.reload_poll = std::chrono::milliseconds(100);
+    std::ofstream(consumers_file()) << bus::ConsumerRegistry::format_line({"observer", observer_keys.public_key, {}, true}) << '\n';
+    config.delivery.security = bus::BusSecurity{bus_server_keys.secret_key, consumers_file()};
     auto started = std::make_unique<app::Gateway>(config);
     started->start();
     return started;
@@ -82,10 +89,22 @@ struct GatewayFixture {
   std::filesystem::path crl_dir() const { return dir / "crls"; }
   std::filesystem::path registry_file() const { return dir / "providers.conf"; }
   std::filesystem::path routes_file() const { return dir / "routes.toml"; }
+  std::filesystem::path consumers_file() const { return dir / "consumers.conf"; }
+
+  bus::SubscriberConfig observer_config(std::vector<std::string> destinations) const {
+    bus::SubscriberConfig config;
+    config.endpoint = gateway->bus_endpoint();
+    config.topics = std::move(destinations);
+    config.window = 256;
+    config.server_public_key = bus_server_keys.public_key;
+    config.public_key = observer_keys.public_key;
+    config.secret_key = observer_keys.secret_key;
+    return config;
+  }
 
   // An observer of some destinations, welcomed before anything is posted.
   bus::Subscriber observe(std::vector<std::string> destinations) const {
-    bus::Subscriber observer(gateway->bus_endpoint(), std::move(destinations));
+    bus::Subscriber observer(observer_config(std::move(destinations)));
     if (!observer.wait_ready(std::chrono::seconds(10))) throw std::runtime_error("observer never got the welcome");
     return observer;
   }
