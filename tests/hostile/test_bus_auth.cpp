@@ -144,6 +144,12 @@ BOOST_AUTO_TEST_CASE(a_curve_client_with_an_unregistered_key_receives_nothing) {
   intruder.hello("monitoring", "monitoring", "999999");
   BOOST_TEST(intruder.receive(kSilence).empty());
   BOOST_TEST(stored_position("monitoring") == 0u);
+
+  // The subscriber library tells the refused handshake from silence.
+  bus::Subscriber subscriber(consumer("monitoring", "monitoring", stranger, server.public_key));
+  BOOST_TEST(!subscriber.wait_ready(5s));
+  BOOST_TEST(subscriber.last_error() == "the gateway refused this consumer's key (it is not in the gateway's consumers file)");
+  BOOST_TEST(!subscriber.receive(300ms).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(a_registered_key_asking_an_ungranted_destination_is_denied_with_the_reason_and_nothing_else) {
@@ -221,6 +227,7 @@ BOOST_AUTO_TEST_CASE(a_key_removed_from_the_file_gets_no_new_session) {
 
   bus::Subscriber fresh(consumer("notification", "notification", notification, server.public_key));
   BOOST_TEST(!fresh.wait_ready(kSilence));
+  BOOST_TEST(fresh.last_error() == "the gateway refused this consumer's key (it is not in the gateway's consumers file)");
   // The connection made before the reload may not start a session either.
   connected.hello("notification", "notification");
   Frames reply;

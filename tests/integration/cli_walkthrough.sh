@@ -86,12 +86,17 @@ grep -q 'denied HELLO: destination notification is not granted to consumer monit
 "$stagegate" keys new --out stranger >/dev/null
 [ "$(stat -c %a stranger.key)" = 600 ] || { echo "FAIL: secret key mode $(stat -c %a stranger.key)"; exit 1; }
 set +e
-timeout 3 "$stagegate" tail --endpoint "$bus" --key stranger.key --server-key var/bus/gateway.pub --count 1 \
+timeout 10 "$stagegate" tail --endpoint "$bus" --key stranger.key --server-key var/bus/gateway.pub --count 1 \
   >stranger.out 2>stranger.err
 status=$?
+"$stagegate" serve --var var --listen 127.0.0.1:0 --bus 'tcp://0.0.0.0:*' --bus-plaintext >plaintext.out 2>&1
+plaintext_status=$?
 set -e
-[ "$status" -eq 124 ] && [ ! -s stranger.out ] && grep -q 'refused .* CURVE handshake(s) with unregistered keys' serve.log ||
+[ "$status" -eq 1 ] && [ ! -s stranger.out ] && grep -q "refused by the gateway: the gateway refused this consumer's key" stranger.err &&
+  grep -q 'refused .* CURVE handshake(s) with unregistered keys' serve.log ||
   { echo "FAIL: unregistered key (exit $status)"; cat stranger.out stranger.err; exit 1; }
+[ "$plaintext_status" -eq 2 ] && grep -q 'bus-plaintext is only allowed on a loopback or ipc endpoint' plaintext.out ||
+  { echo "FAIL: plaintext bus on every interface (exit $plaintext_status)"; cat plaintext.out; exit 1; }
 "$stagegate" consumers add audit --destinations knowledge_base --out var/bus/audit --var var >/dev/null
 for _ in $(seq 60); do grep -q 'bus consumers var/bus/consumers.conf' serve.log && break; sleep 0.1; done
 "$stagegate" tail --endpoint "$bus" --name audit --destination knowledge_base --var var --count 1 --idle-timeout 500 \

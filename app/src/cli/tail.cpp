@@ -48,7 +48,9 @@ int tail(int argc, char** argv) {
   }
   if (!ready)
     std::cerr << "stagegate tail: no welcome from " << endpoint << " yet; still waiting"
-              << (config.server_public_key.empty() ? "" : " (a key the gateway does not know, or a --server-key that is not the gateway's, gets no answer)")
+              << (config.server_public_key.empty()
+                      ? ""
+                      : " (is --server-key the gateway's public key? with another the handshake fails without an answer)")
               << '\n';
   else
     std::cerr << "stagegate tail: connected to " << endpoint
