@@ -10,11 +10,15 @@
 namespace stagegate::bus {
 namespace {
 
-bool valid_name(std::string_view name) {
+}  // namespace
+
+bool valid_consumer_name(std::string_view name) {
   return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
   });
 }
+
+namespace {
 
 std::vector<std::string> split_commas(std::string_view text) {
   std::vector<std::string> parts;
@@ -72,12 +76,12 @@ ConsumerRegistry ConsumerRegistry::parse(std::string_view text, const std::strin
     ConsumerGrant grant;
     grant.name = words[0];
     grant.public_key = words[1];
-    if (!valid_name(grant.name)) throw std::runtime_error(where + "bad consumer name (letters, digits, _ - . up to 64)");
+    if (!valid_consumer_name(grant.name)) throw std::runtime_error(where + "bad consumer name (letters, digits, _ - . up to 64)");
     if (!is_z85_key(grant.public_key)) throw std::runtime_error(where + "bad public key (40 Z85 characters expected)");
     if (words[2] != "-") {
       grant.destinations = split_commas(words[2]);
       for (const auto& destination : grant.destinations)
-        if (!valid_name(destination)) throw std::runtime_error(where + "bad destination " + printable(destination));
+        if (!valid_consumer_name(destination)) throw std::runtime_error(where + "bad destination " + printable(destination));
     }
     if (words.size() == 4) {
       if (words[3] != "observe") throw std::runtime_error(where + "unknown flag " + printable(words[3]) + " (only observe)");

@@ -62,6 +62,7 @@ struct Session {
   std::map<std::uint64_t, int> failures;  // known failures after `acknowledged`
   std::set<std::uint64_t> replays_sent;
   SteadyClock::time_point last_heard;
+  std::string key;  // [bus auth] the CURVE key that opened it; empty on a plaintext bus
   bool position_dirty = false;
   bool durable() const { return !name.empty(); }
 };
@@ -232,6 +233,7 @@ struct Dispatcher::Impl {
     session.window = std::clamp<std::size_t>(parse_number(frames[4].to_string_view()).value_or(1), 1, options.max_window);
     const auto processed = parse_number(frames[5].to_string_view()).value_or(0);
     session.last_heard = SteadyClock::now();
+    session.key = peer_key(frames);  // [bus auth]
 
     for (auto it = sessions.begin(); it != sessions.end();) {
       if (it->first == identity || (session.durable() && it->second.name == session.name)) {
@@ -288,6 +290,15 @@ struct Dispatcher::Impl {
       return;
     }
     auto& session = found->second;
+    if (auto denied = authorize_frame(consumers.get(), session.key, frames)) {  // [bus auth]
+      send(identity, {frame::kDenied, denied->reason});
+      std::clog << now_utc() << " bus: denied " << (session.durable() ? "consumer " + session.name : std::string("observer"))
+                << ": " << denied->reason << std::endl;
+      if (!denied->revoked) return;
+      if (session.durable() && session.position_dirty) state.save_positions({{session.name, session.acknowledged}});
+      sessions.erase(found);
+      return;
+    }
     session.last_heard = SteadyClock::now();
     if (command == frame::kPing) {
       send(identity, {frame::kPong});

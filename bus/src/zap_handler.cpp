@@ -95,11 +95,23 @@ void make_curve_server(zmq::socket_t& socket, const std::string& secret_key_z85)
   socket.set(zmq::sockopt::zap_domain, kZapDomain);
 }
 
+std::string peer_key(const std::vector<zmq::message_t>& frames) {
+  const char* key = frames.size() > 1 ? zmq_msg_gets(frames[1].handle(), kKeyProperty) : nullptr;
+  return key ? key : "";
+}
+
+std::optional<FrameRefusal> authorize_frame(const LiveConsumerRegistry* consumers, const std::string& session_key,
+                                            const std::vector<zmq::message_t>& frames) {
+  if (!consumers) return std::nullopt;
+  if (peer_key(frames) != session_key) return FrameRefusal{"this session was opened with another key", false};
+  if (!consumers->current()->find_by_key(session_key)) return FrameRefusal{"this key is no longer registered", true};
+  return std::nullopt;
+}
+
 std::optional<std::string> authorize_hello(const LiveConsumerRegistry* consumers, const std::vector<zmq::message_t>& frames) {
   if (!consumers) return std::nullopt;
-  const char* key = frames.size() > 1 ? zmq_msg_gets(frames[1].handle(), kKeyProperty) : nullptr;
   const auto registry = consumers->current();
-  const ConsumerGrant* grant = key ? registry->find_by_key(key) : nullptr;
+  const ConsumerGrant* grant = registry->find_by_key(peer_key(frames));
   // Removed from the file since its handshake: no new session on the old connection.
   if (!grant) return std::string("this key is no longer registered");
   const auto name = frames.size() > 2 ? frames[2].to_string_view() : std::string_view();

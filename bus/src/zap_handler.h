@@ -40,4 +40,17 @@ void make_curve_server(zmq::socket_t& socket, const std::string& secret_key_z85)
 // (a plaintext bus) nothing is refused. `frames` as received: identity, HELLO, name, destinations, ...
 std::optional<std::string> authorize_hello(const LiveConsumerRegistry* consumers, const std::vector<zmq::message_t>& frames);
 
+// The CURVE key (Z85) of the connection a message came on; empty on a plaintext bus.
+std::string peer_key(const std::vector<zmq::message_t>& frames);
+
+// For the frames of an existing session: refused when they come on another key than the one
+// that opened it (a routing id reused by another peer), or when that key was removed from
+// the consumers file since (`revoked`: the session ends).
+struct FrameRefusal {
+  std::string reason;
+  bool revoked = false;
+};
+std::optional<FrameRefusal> authorize_frame(const LiveConsumerRegistry* consumers, const std::string& session_key,
+                                            const std::vector<zmq::message_t>& frames);
+
 }  // namespace stagegate::bus

@@ -30,8 +30,10 @@ struct Frames {
 // A hand-made consumer speaking the wire protocol, optionally with CURVE keys.
 class RawClient {
  public:
-  RawClient(const std::string& endpoint, const bus::CurveKeyPair* own, const std::string& server_public_key) {
+  RawClient(const std::string& endpoint, const bus::CurveKeyPair* own, const std::string& server_public_key,
+            const std::string& routing_id = "") {
     socket_.set(zmq::sockopt::linger, 0);
+    if (!routing_id.empty()) socket_.set(zmq::sockopt::routing_id, routing_id);
     if (own) {
       socket_.set(zmq::sockopt::curve_serverkey, server_public_key);
       socket_.set(zmq::sockopt::curve_publickey, own->public_key);
@@ -41,10 +43,20 @@ class RawClient {
   }
 
   void hello(const std::string& name, const std::string& destinations, const std::string& processed = "0") {
-    const std::vector<std::string> frames{"HELLO", name, destinations, "64", processed};
+    send({"HELLO", name, destinations, "64", processed});
+  }
+
+  void send(const std::vector<std::string>& frames) {
     std::vector<zmq::const_buffer> parts;
     for (const auto& frame : frames) parts.push_back(zmq::buffer(frame));
     zmq::send_multipart(socket_, parts, zmq::send_flags::dontwait);
+  }
+
+  // Messages until none comes within `quiet`; their first frames.
+  std::vector<std::string> drain(std::chrono::milliseconds quiet) {
+    std::vector<std::string> commands;
+    for (auto next = receive(quiet); !next.empty(); next = receive(quiet)) commands.push_back(next.parts.at(0));
+    return commands;
   }
 
   // The next message within `timeout`, or nothing.
@@ -217,10 +229,10 @@ BOOST_AUTO_TEST_CASE(a_client_with_the_wrong_server_key_receives_nothing) {
   BOOST_TEST(raw.receive(kSilence).empty());
 }
 
-BOOST_AUTO_TEST_CASE(a_key_removed_from_the_file_gets_no_new_session) {
+BOOST_AUTO_TEST_CASE(a_key_removed_from_the_file_gets_no_new_session_and_its_open_session_ends) {
   RawClient connected(dispatcher->endpoint(), &notification, server.public_key);
   connected.hello("notification", "notification");
-  BOOST_TEST(connected.receive(5s).parts.at(0) == "WELCOME");
+  BOOST_TEST(connected.drain(1s) == (std::vector<std::string>{"WELCOME", "MSG", "MSG", "MSG"}), boost::test_tools::per_element());
 
   write_consumers(false);
   dispatcher->replace_consumers(bus::ConsumerRegistry::load(consumers_file()));
@@ -228,14 +240,39 @@ BOOST_AUTO_TEST_CASE(a_key_removed_from_the_file_gets_no_new_session) {
   bus::Subscriber fresh(consumer("notification", "notification", notification, server.public_key));
   BOOST_TEST(!fresh.wait_ready(kSilence));
   BOOST_TEST(fresh.last_error() == "the gateway refused this consumer's key (it is not in the gateway's consumers file)");
-  // The connection made before the reload may not start a session either.
+  // The connection made before the reload: its next frame ends its session, and nothing more comes.
+  connected.send({"PING"});
+  BOOST_TEST(connected.receive(5s).parts == (std::vector<std::string>{"DENIED", "this key is no longer registered"}),
+             boost::test_tools::per_element());
+  append("n8", "notification");
+  BOOST_TEST(connected.receive(kSilence).empty());
   connected.hello("notification", "notification");
-  Frames reply;
-  for (int i = 0; i < 10 && (reply.empty() || reply.parts[0] != "DENIED"); ++i) reply = connected.receive(2s);
-  BOOST_TEST(reply.parts == (std::vector<std::string>{"DENIED", "this key is no longer registered"}), boost::test_tools::per_element());
+  BOOST_TEST(connected.receive(5s).parts == (std::vector<std::string>{"DENIED", "this key is no longer registered"}),
+             boost::test_tools::per_element());
   // The consumer still in the file is served as before.
   bus::Subscriber kept(consumer("monitoring", "monitoring", monitoring, server.public_key));
   BOOST_TEST(kept.wait_ready(5s));
+}
+
+BOOST_AUTO_TEST_CASE(a_routing_id_reused_with_another_key_cannot_touch_the_session) {
+  {
+    RawClient victim(dispatcher->endpoint(), &notification, server.public_key, "victim");
+    victim.hello("notification", "notification");
+    BOOST_TEST(victim.drain(1s) == (std::vector<std::string>{"WELCOME", "MSG", "MSG", "MSG"}), boost::test_tools::per_element());
+  }  // gone; its session (2, 4, 6 in flight) waits for it to come back
+  RawClient impostor(dispatcher->endpoint(), &monitoring, server.public_key, "victim");
+  Frames reply;
+  for (int attempt = 0; attempt < 20 && reply.empty(); ++attempt) {  // until the old connection is closed
+    impostor.send({"NACK", "2", "forged"});
+    reply = impostor.receive(250ms);
+  }
+  BOOST_TEST(reply.parts == (std::vector<std::string>{"DENIED", "this session was opened with another key"}),
+             boost::test_tools::per_element());
+  impostor.send({"ACK", "6"});
+  BOOST_TEST(impostor.receive(1s).parts.at(0) == "DENIED");
+  const auto state = bus::DeliveryState::open(journal.file());
+  BOOST_TEST(state.failures_after("notification", 0).empty());
+  BOOST_TEST(stored_position("notification") == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -118,8 +118,11 @@ int add_consumer(int argc, char** argv) {
   // Checked before the key is made, so a mistake leaves nothing behind.
   if (std::filesystem::exists(consumers_file) && bus::ConsumerRegistry::load(consumers_file).find_by_name(grant.name))
     throw std::runtime_error("consumer " + grant.name + " is already in " + consumers_file.string());
-  grant.public_key = bus::generate_curve_key_pair().public_key;  // any valid key: the name and destinations are checked
-  bus::ConsumerRegistry::parse(bus::ConsumerRegistry::format_line(grant), "the new line");
+  if (!bus::valid_consumer_name(grant.name))
+    throw UsageError("bad consumer name " + grant.name + " (letters, digits, _ - . up to 64)");
+  for (const auto& destination : grant.destinations)
+    if (!bus::valid_consumer_name(destination)) throw UsageError("bad destination " + destination);
+  if (grant.destinations.empty() && !grant.observe) throw UsageError("consumers add needs --destinations or --observe");
   const auto pair = bus::generate_curve_key_pair();
   bus::write_key_pair(prefix, pair);
   grant.public_key = pair.public_key;

@@ -46,6 +46,9 @@ class ConsumerRegistry {
   std::map<std::string, std::string, std::less<>> key_by_name_;
 };
 
+// Consumer and destination names: letters, digits, '_', '-', '.'; 1 to 64 characters.
+bool valid_consumer_name(std::string_view name);
+
 // Why the consumer holding `grant` may not say HELLO with this name and these
 // destinations (comma-separated, as on the wire), or nothing when it may.
 std::optional<std::string> hello_refusal(const ConsumerGrant& grant, std::string_view name, std::string_view destinations);
