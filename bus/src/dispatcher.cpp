@@ -414,6 +414,5 @@ Status Dispatcher::admission() const {
 void Dispatcher::replace_consumers(ConsumerRegistry next) {
   if (impl_->consumers) impl_->consumers->replace(std::move(next));
 }
-bool Dispatcher::secured() const { return impl_->consumers != nullptr; }
 
 }  // namespace stagegate::bus

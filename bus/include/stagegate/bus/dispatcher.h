@@ -56,10 +56,10 @@ class Dispatcher {
   DeliveryStats stats() const;
   // OVERLOADED (with the reason) when the backlog or free disk is past its limit.
   Status admission() const;
-  // With security: the consumers from now on (handshakes and HELLOs); connections whose key
-  // was removed get no new session. Without security it does nothing.
+  // With security: the consumers from now on (handshakes, HELLOs and every frame): a key
+  // removed from it gets no new session and its open session ends at its next frame.
+  // Without security it does nothing. Thread-safe.
   void replace_consumers(ConsumerRegistry consumers);
-  bool secured() const;
 
  private:
   struct Impl;
