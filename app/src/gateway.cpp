@@ -2,6 +2,7 @@
 
 #include <iostream>
 #include <mutex>
+#include <optional>
 
 #include "file_watch.h"
 #include "stagegate/app/pipeline.h"
@@ -87,7 +88,10 @@ struct Gateway::Impl {
       auto next_registry = signing::ProviderRegistry::load(config.providers);
       auto next_verifier = signing::Verifier::create(config.trust);
       auto next_rules = load_rules();
+      std::optional<bus::ConsumerRegistry> next_consumers;  // [bus auth]
+      if (const auto& security = config.delivery.security) next_consumers = bus::ConsumerRegistry::load(security->consumers_file);
       registry.replace(std::move(next_registry));
+      if (next_consumers) dispatcher.replace_consumers(std::move(*next_consumers));
       verifier.replace(std::move(next_verifier));
       rules.replace(std::move(next_rules));
     } catch (const std::exception& error) {
@@ -95,7 +99,8 @@ struct Gateway::Impl {
     }
     return {true, "reloaded " + config.providers.string() + ", " + std::to_string(config.trust.anchors.size()) +
                       " trust anchor path(s), " + std::to_string(config.trust.crls.size()) + " CRL path(s) and " +
-                      (config.routes.empty() ? std::string("the built-in routing rules") : config.routes.string())};
+                      (config.routes.empty() ? std::string("the built-in routing rules") : config.routes.string()) +
+                      (config.delivery.security ? ", bus consumers " + config.delivery.security->consumers_file.string() : std::string())};
   }
 
   std::vector<std::filesystem::path> watched_paths() const {
@@ -103,6 +108,7 @@ struct Gateway::Impl {
     paths.insert(paths.end(), config.trust.anchors.begin(), config.trust.anchors.end());
     paths.insert(paths.end(), config.trust.crls.begin(), config.trust.crls.end());
     if (!config.routes.empty()) paths.push_back(config.routes);
+    if (config.delivery.security) paths.push_back(config.delivery.security->consumers_file);  // [bus auth]
     return paths;
   }
 

@@ -19,16 +19,22 @@ commands:
              [--tls-cert CHAIN.pem --tls-key KEY.pem [--tls-client-ca CA.pem [--tls-require-client-cert]]]
              [--reload-poll SECONDS] [--max-backlog N] [--min-free-disk-mb N] [--max-failures N]
              [--keep-payload-days N] [--keep-receipt-days N]
+             [--bus-key FILE.key] [--consumers FILE] | [--bus-plaintext]
              run the gateway (defaults: var/, 127.0.0.1:8080, tcp://127.0.0.1:5556, built-in routes);
              the registry, anchors, CRLs and routes reload on SIGHUP and when they change
              (checked every 2 s; 0: SIGHUP only); every CA among the anchors needs a CRL
-             (default with var/'s CA: var/pki/ca.crl.pem) unless --no-revocation-check
+             (default with var/'s CA: var/pki/ca.crl.pem) unless --no-revocation-check;
+             the bus is CURVE-encrypted with the gateway's key (default var/bus/gateway.key)
+             and serves only the keys in the consumers file (default var/bus/consumers.conf);
+             --bus-plaintext only on loopback or ipc
   routes     check [FILE] | default
              check a routing rules file (exit 0 with its destinations, 1 with the mistake's
              line and column); default prints the built-in rules, a commented starting point
   dev-setup  [--var DIR]
-             create the development PKI (CA, CRL, signer) and provider registry under var/
+             create the development PKI (CA, CRL, signer), provider registry and bus keys under var/
              (idempotent; remakes the CRL when missing or within 7 days of its next update)
+  keys       new --out PREFIX
+             make a bus CURVE key pair: PREFIX.key (secret, 0600) and PREFIX.pub
   sign       --key KEY.pem --cert CERT.pem FILE
              print FILE with an enveloped XML signature (CONTRACT.md section 4)
   send       --sender ID --password P [--url URL] [--service-id ID] [--message-id ID]
@@ -36,15 +42,19 @@ commands:
              wrap a signed document in the bus envelope, post it, print the reply
   tail       [--endpoint ENDPOINT] [--destination D]... [--count N] [--idle-timeout MS] [--quiet]
              [--name NAME [--store FILE.db] [--window N]]
+             [--var DIR | --key FILE.key --server-key GATEWAY.pub | --plaintext]
              print delivered messages as JSON lines (without --destination: whole messages,
              as an observer); with --name a durable consumer that resumes
-             after what it acknowledged, with --store keeping each message in SQLite first
+             after what it acknowledged, with --store keeping each message in SQLite first;
+             keys default to var/bus/NAME.key (var/bus/tail.key without --name) and var/bus/gateway.pub
   dlq        list | show ID | replay ID | drop ID  [--var DIR | --journal FILE]
              messages a consumer refused or failed on too often
   consumers  list | forget NAME  [--var DIR | --journal FILE]
              named consumers, their positions and how far behind they are
+  consumers  add NAME --destinations D,D | --observe  --out PREFIX [--consumers FILE | --var DIR]
+             make a consumer's key pair and register it in the consumers file
   monitor    [--endpoint E] [--store FILE|postgresql://...] [--calendar FILE] [--services FILE]
-             [--name N] [--destination D]
+             [--name N] [--destination D] [--key FILE.key --server-key GATEWAY.pub | --plaintext]
              the monitoring consumer: stage history, planned dates, overdue (var/monitoring.db)
   status     --application ID [--store FILE] [--today YYYY-MM-DD]
              one application's history with its planned date and overdue
@@ -96,6 +106,7 @@ int main(int argc, char** argv) {
     if (command == "routes") return stagegate::cli::routes(argc, argv);
     if (command == "notify") return stagegate::cli::notify(argc, argv);
     if (command == "kb") return stagegate::cli::kb(argc, argv);
+    if (command == "keys") return stagegate::cli::keys(argc, argv);
     std::cerr << "stagegate: unknown command " << command << "\n\n" << kUsage;
     return 2;
   } catch (const stagegate::cli::UsageError& error) {

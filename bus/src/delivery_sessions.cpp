@@ -90,6 +90,8 @@ bool DeliverySessions::evict_oldest_observer(Clock::time_point now) {
   return true;
 }
 
+void DeliverySessions::end(const std::string& identity) { sessions_.erase(identity); }
+
 void DeliverySessions::who(const std::string& identity, Clock::time_point now) {
   if (take_token(who_by_identity_, identity, kWhosBurstPerConnection, kWhosPerSecondPerConnection, now))
     outbox_.send(identity, {frame::kWho});

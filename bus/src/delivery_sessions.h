@@ -51,6 +51,10 @@ class DeliverySessions {
   void who(const std::string& identity, Clock::time_point now);
   // Any frame from the identity; false when it has no session (the caller answers WHO).
   bool heard(const std::string& identity, Clock::time_point now);
+  // Ends the session without counting a failure (its key was revoked); what it acknowledged
+  // stays, what it had in flight goes to its next session.
+  void end(const std::string& identity);
+  bool has_session(const std::string& identity) const { return sessions_.count(identity) > 0; }
   // For a sequence in flight to that session; anything else is ignored (false).
   bool acknowledge(const std::string& identity, std::uint64_t sequence);
   bool refuse(const std::string& identity, std::uint64_t sequence, const std::string& reason, Clock::time_point now);

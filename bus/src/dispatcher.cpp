@@ -7,6 +7,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -17,6 +18,7 @@
 #include "stagegate/bus/delivery_state.h"
 #include "stagegate/bus/wire.h"
 #include "stagegate/core/clock.h"
+#include "zap_handler.h"  // [bus auth]
 
 namespace stagegate::bus {
 namespace {
@@ -71,6 +73,9 @@ struct Dispatcher::Impl {
   std::atomic<std::uint64_t> free_disk{~0ull};
   std::atomic<bool> stopping{false};
   std::thread thread;
+  // [bus auth] CURVE and who may connect; both null on a plaintext bus.
+  std::shared_ptr<LiveConsumerRegistry> consumers;
+  std::unique_ptr<ZapHandler> zap;
 
   Impl(Journal& j, const std::string& endpoint, DeliveryOptions o)
       : journal(j), options(o), state(DeliveryState::open(j.file())), committed(j.last_sequence()) {
@@ -80,6 +85,11 @@ struct Dispatcher::Impl {
     socket.set(zmq::sockopt::sndhwm, static_cast<int>(2 * options.max_window + 16));
     socket.set(zmq::sockopt::maxmsgsize, limits::kMaxInboundFrameBytes);
     socket.set(zmq::sockopt::router_mandatory, true);
+    if (options.security) {  // [bus auth] the handler answers before anyone can connect
+      consumers = std::make_shared<LiveConsumerRegistry>(ConsumerRegistry::load(options.security->consumers_file));
+      zap = std::make_unique<ZapHandler>(context, consumers);
+      make_curve_server(socket, options.security->server_secret_key);
+    }
     try {
       socket.bind(endpoint);
     } catch (const zmq::error_t& error) {
@@ -112,6 +122,16 @@ struct Dispatcher::Impl {
 
   // --- requests ------------------------------------------------------------------------
 
+  // [bus auth] Which key opened each session: a routing id reused by another key, or a key
+  // revoked since, must not act on that session. Entries of ended sessions are dropped once
+  // they outnumber the sessions the dispatcher may hold.
+  std::unordered_map<std::string, std::string> session_keys;
+  void remember_key(const std::string& identity, std::string key) {
+    if (session_keys.size() >= 2 * options.max_sessions)
+      std::erase_if(session_keys, [&](const auto& entry) { return !sessions->has_session(entry.first); });
+    session_keys[identity] = std::move(key);
+  }
+
   void malformed(const std::string& identity, const std::string& what) {
     log.write("dropped a malformed frame from peer " + peer_id(identity) + ": " + what);
   }
@@ -121,10 +141,15 @@ struct Dispatcher::Impl {
     if (frames.size() != 6) return malformed(identity, "HELLO with " + std::to_string(frames.size() - 2) + " fields");
     if (!sessions->hello_allowed(identity, frames[2].to_string_view(), SteadyClock::now()))
       return log.write("dropped a HELLO from peer " + peer_id(identity) + ": too many HELLOs");
+    if (auto denied = authorize_hello(consumers.get(), frames)) {  // [bus auth]
+      outbox.send(identity, {frame::kDenied, *denied});
+      return log.write("denied a HELLO from peer " + peer_id(identity) + ": " + escape_field(*denied, 300));
+    }
     auto request = parse_hello(frames[2].to_string_view(), frames[3].to_string_view(), frames[4].to_string_view(),
                                frames[5].to_string_view(), options.max_window, committed.load());
     if (!request) return sessions->refuse_request(identity, request.refusal().reason, SteadyClock::now());
     sessions->hello(identity, std::move(request).value(), SteadyClock::now());
+    if (consumers && sessions->has_session(identity)) remember_key(identity, peer_key(frames));  // [bus auth]
   }
 
   void handle(const std::vector<zmq::message_t>& frames) {
@@ -147,6 +172,18 @@ struct Dispatcher::Impl {
       sequence = *parsed;
     }
     if (!sessions->heard(identity, now)) return sessions->who(identity, now);
+    if (consumers) {  // [bus auth] the key that opened the session, and still registered
+      const auto key = session_keys.find(identity);
+      if (auto denied = authorize_frame(consumers.get(), key == session_keys.end() ? std::string() : key->second, frames)) {
+        outbox.send(identity, {frame::kDenied, denied->reason});
+        log.write("denied a frame from peer " + peer_id(identity) + ": " + escape_field(denied->reason, 300));
+        if (denied->revoked) {
+          sessions->end(identity);
+          session_keys.erase(identity);
+        }
+        return;
+      }
+    }
     if (sequence > committed.load())
       return sessions->refuse_request(identity, std::string(command) + " " + std::to_string(sequence) +
                                                     " is beyond the journal's last sequence " + std::to_string(committed.load()),
@@ -248,6 +285,11 @@ Status Dispatcher::admission() const {
   if (impl_->free_disk.load() < impl_->options.min_free_disk_bytes)
     return refuse(Code::Overloaded, "the journal's disk is almost full; retry later");
   return proceed();
+}
+
+// [bus auth]
+void Dispatcher::replace_consumers(ConsumerRegistry next) {
+  if (impl_->consumers) impl_->consumers->replace(std::move(next));
 }
 
 }  // namespace stagegate::bus

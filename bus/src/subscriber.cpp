@@ -1,6 +1,7 @@
 #include "stagegate/bus/subscriber.h"
 
 #include <charconv>
+#include <cstring>
 #include <stdexcept>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -35,7 +36,11 @@ struct Subscriber::Impl {
   SubscriberConfig config;
   zmq::context_t context{1};
   zmq::socket_t socket{context, zmq::socket_type::dealer};
+  // With CURVE: the socket's handshake events, to tell "the gateway refused this key" from silence.
+  zmq::socket_t handshake_events{context, zmq::socket_type::pair};
+  bool watching_handshake = false;
   bool welcomed = false;
+  std::string denied;                 // the gateway's DENIED reason: stop asking
   bool rewinding = false;             // after refuse(): drop MSGs until REWIND
   std::string last_error;             // the gateway's last ERROR
   SteadyClock::time_point hello_sent{};
@@ -50,6 +55,17 @@ struct Subscriber::Impl {
   explicit Impl(SubscriberConfig c) : config(std::move(c)), delivered(config.processed), acknowledged(config.processed) {
     socket.set(zmq::sockopt::linger, 0);
     socket.set(zmq::sockopt::rcvhwm, 0);
+    if (!config.server_public_key.empty()) {
+      socket.set(zmq::sockopt::curve_serverkey, config.server_public_key);
+      socket.set(zmq::sockopt::curve_publickey, config.public_key);
+      socket.set(zmq::sockopt::curve_secretkey, config.secret_key);
+      constexpr const char* kEvents = "inproc://stagegate-subscriber-handshake";  // one context per subscriber
+      if (zmq_socket_monitor(socket.handle(), kEvents, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0)
+        throw std::runtime_error(std::string("cannot watch the bus handshake: ") + zmq_strerror(zmq_errno()));
+      handshake_events.set(zmq::sockopt::linger, 0);
+      handshake_events.connect(kEvents);
+      watching_handshake = true;
+    }
     try {
       socket.connect(config.endpoint);
     } catch (const zmq::error_t& error) {
@@ -80,6 +96,7 @@ struct Subscriber::Impl {
   }
 
   void keep_alive() {
+    if (!denied.empty()) return;
     const auto now = SteadyClock::now();
     if (now - last_heard > kSilenceLimit) {
       hello();
@@ -88,8 +105,24 @@ struct Subscriber::Impl {
     }
   }
 
+  // The gateway's ZAP handler refused this key: it is not in the consumers file. libzmq
+  // would retry for ever and the application would only see silence.
+  void check_handshake() {
+    if (!watching_handshake || !denied.empty()) return;
+    std::vector<zmq::message_t> event;
+    while (zmq::recv_multipart(handshake_events, std::back_inserter(event), zmq::recv_flags::dontwait)) {
+      std::uint16_t id = 0;
+      if (!event.empty() && event[0].size() >= sizeof id) std::memcpy(&id, event[0].data(), sizeof id);
+      if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+        denied = "the gateway refused this consumer's key (it is not in the gateway's consumers file)";
+      event.clear();
+    }
+  }
+
   // A message for the application, or nothing (control frames are handled here).
   std::optional<BusMessage> read_one(std::chrono::milliseconds timeout) {
+    check_handshake();
+    if (!denied.empty()) return std::nullopt;
     zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
     if (zmq::poll(&item, 1, std::min(timeout, std::chrono::milliseconds(250))) == 0) {
       keep_alive();
@@ -100,6 +133,12 @@ struct Subscriber::Impl {
       return std::nullopt;
     last_heard = SteadyClock::now();
     const auto command = frames[0].to_string_view();
+    if (command == frame::kDenied) {
+      denied = frames.size() > 1 && frames[1].size() > 0 ? frames[1].to_string() : std::string("refused by the gateway");
+      welcomed = false;
+      return std::nullopt;
+    }
+    if (!denied.empty()) return std::nullopt;
     if (command == frame::kWho) {
       hello_unless_recent();
     } else if (command == frame::kError) {
@@ -145,11 +184,10 @@ Subscriber::~Subscriber() = default;
 Subscriber::Subscriber(Subscriber&&) noexcept = default;
 Subscriber& Subscriber::operator=(Subscriber&&) noexcept = default;
 
-std::string Subscriber::last_error() const { return impl_->last_error; }
-
 bool Subscriber::wait_ready(std::chrono::milliseconds timeout) {
   const auto deadline = SteadyClock::now() + timeout;
   while (!impl_->welcomed) {
+    if (!impl_->denied.empty()) return false;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
     if (left.count() <= 0) return false;
     impl_->read_one(left);
@@ -157,9 +195,14 @@ bool Subscriber::wait_ready(std::chrono::milliseconds timeout) {
   return true;
 }
 
+std::string Subscriber::last_error() const { return impl_->denied.empty() ? impl_->last_error : impl_->denied; }
+
+bool Subscriber::denied() const { return !impl_->denied.empty(); }
+
 std::optional<BusMessage> Subscriber::receive(std::chrono::milliseconds timeout) {
   const auto deadline = SteadyClock::now() + timeout;
   for (;;) {
+    if (!impl_->denied.empty()) return std::nullopt;  // refused: nothing will come
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
     if (auto message = impl_->read_one(std::max(left, std::chrono::milliseconds(0)))) return message;
     if (left.count() <= 0) return std::nullopt;

@@ -134,7 +134,8 @@ int main(int argc, char** argv) try {
   for (const std::string name : {"monitoring", "notification"})
     consumers.push_back(std::make_unique<Child>(
         name,
-        std::vector<std::string>{binary, "tail", "--endpoint", bus, "--name", name, "--store", (dir / (name + ".db")).string(),
+        // --var: the consumer's CURVE key var/bus/NAME.key and the gateway's var/bus/gateway.pub.
+        std::vector<std::string>{binary, "tail", "--endpoint", bus, "--var", var.string(), "--name", name, "--store", (dir / (name + ".db")).string(),
                                  "--destination", name, "--quiet", "--window", "128"},
         dir / (name + ".log")));
   gateway.start();

@@ -91,6 +91,38 @@ grep -q '^planned      2026-11-25 (provider' status.txt || { echo "FAIL: planned
 grep -q '<svg' report.html && grep -q '2026-12-15' report.html || { echo "FAIL: report"; head -c 600 report.html; exit 1; }
 "$stagegate" consumers list --var var | grep -q '^monitoring' || { echo "FAIL: monitoring not a known consumer"; exit 1; }
 
+# The bus is CURVE: a destination not granted to a key is refused with the reason (exit 1),
+# a key the gateway does not know gets nothing, and `consumers add` registers a new one
+# that the gateway picks up without a restart.
+set +e
+"$stagegate" tail --endpoint "$bus" --name monitoring --destination notification --key var/bus/monitoring.key \
+  --count 1 >denied.out 2>denied.err
+status=$?
+set -e
+[ "$status" -eq 1 ] && grep -q 'refused by the gateway: destination notification is not granted to consumer monitoring' denied.err ||
+  { echo "FAIL: ungranted destination (exit $status)"; cat denied.err; exit 1; }
+grep -q 'denied a HELLO from peer [0-9a-f]*: destination notification is not granted to consumer monitoring' serve.log ||
+  { echo "FAIL: no denied log line"; cat serve.log; exit 1; }
+"$stagegate" keys new --out stranger >/dev/null
+[ "$(stat -c %a stranger.key)" = 600 ] || { echo "FAIL: secret key mode $(stat -c %a stranger.key)"; exit 1; }
+set +e
+timeout 10 "$stagegate" tail --endpoint "$bus" --key stranger.key --server-key var/bus/gateway.pub --count 1 \
+  >stranger.out 2>stranger.err
+status=$?
+"$stagegate" serve --var var --listen 127.0.0.1:0 --bus 'tcp://0.0.0.0:*' --bus-plaintext >plaintext.out 2>&1
+plaintext_status=$?
+set -e
+[ "$status" -eq 1 ] && [ ! -s stranger.out ] && grep -q "refused by the gateway: the gateway refused this consumer's key" stranger.err &&
+  grep -q 'refused .* CURVE handshake(s) with unregistered keys' serve.log ||
+  { echo "FAIL: unregistered key (exit $status)"; cat stranger.out stranger.err; exit 1; }
+[ "$plaintext_status" -eq 2 ] && grep -q 'bus-plaintext is only allowed on a loopback or ipc endpoint' plaintext.out ||
+  { echo "FAIL: plaintext bus on every interface (exit $plaintext_status)"; cat plaintext.out; exit 1; }
+"$stagegate" consumers add audit --destinations knowledge_base --out var/bus/audit --var var >/dev/null
+for _ in $(seq 60); do grep -q 'bus consumers var/bus/consumers.conf' serve.log && break; sleep 0.1; done
+"$stagegate" tail --endpoint "$bus" --name audit --destination knowledge_base --var var --count 1 --idle-timeout 500 \
+  2>audit.err >/dev/null
+grep -q 'connected to .* as consumer audit' audit.err || { echo "FAIL: added consumer"; cat audit.err serve.log; exit 1; }
+
 # Routing rules: the built-in file checks, a mistake is reported with its position, exit 1.
 "$stagegate" routes default >routes.toml
 "$stagegate" routes check routes.toml | grep -q 'ok, destinations knowledge_base monitoring notification'

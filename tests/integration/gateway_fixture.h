@@ -8,6 +8,8 @@
 
 #include "stagegate/adapters/bus_client.h"
 #include "stagegate/app/gateway.h"
+#include "stagegate/bus/consumer_registry.h"
+#include "stagegate/bus/curve_keys.h"
 #include "stagegate/bus/subscriber.h"
 #include "stagegate/routing/rules.h"
 #include "stagegate/signing/pki.h"
@@ -38,10 +40,13 @@ inline std::string replace_once(std::string text, const std::string& from, const
 
 struct GatewayFixture {
   TempDir dir{"stagegate-e2e"};
+  // The bus is CURVE as in production: the gateway's key pair and one observer's, registered.
+  bus::CurveKeyPair bus_server_keys = bus::generate_curve_key_pair();
+  bus::CurveKeyPair observer_keys = bus::generate_curve_key_pair();
   signing::Pki pki = signing::Pki::open_or_create(dir / "pki");
   signing::IssuedFiles signer = issue_signer("signer", sample_provider_bin());
   std::unique_ptr<app::Gateway> gateway = start_gateway();
-  bus::Subscriber subscriber{gateway->bus_endpoint()};
+  bus::Subscriber subscriber{observer_config({})};
 
   GatewayFixture() {
     if (!subscriber.wait_ready(std::chrono::seconds(10))) throw std::runtime_error("subscriber never got the welcome");
@@ -78,6 +83,19 @@ struct GatewayFixture {
     config.trust.crls = {crl_dir()};
     config.log_messages = false;
     config.reload_poll = std::chrono::milliseconds(100);
+    // The built-in consumers each with its own key, as `stagegate dev-setup` registers them;
+    // their key files under keys_dir() for tests that run the real consumer processes.
+    std::ofstream consumers(consumers_file());
+    consumers << bus::ConsumerRegistry::format_line({"observer", observer_keys.public_key, {}, true}) << '\n';
+    std::filesystem::create_directories(keys_dir());
+    bus::write_key_pair(keys_dir() / "gateway", bus_server_keys);
+    for (const std::string name : {"monitoring", "knowledge_base", "notification"}) {
+      const auto keys = bus::generate_curve_key_pair();
+      bus::write_key_pair(keys_dir() / name, keys);
+      consumers << bus::ConsumerRegistry::format_line({name, keys.public_key, {name}, false}) << '\n';
+    }
+    consumers.close();
+    config.delivery.security = bus::BusSecurity{bus_server_keys.secret_key, consumers_file()};
     auto started = std::make_unique<app::Gateway>(config);
     started->start();
     return started;
@@ -88,10 +106,38 @@ struct GatewayFixture {
   std::filesystem::path crl_file() const { return crl_dir() / "ca.crl.pem"; }
   std::filesystem::path registry_file() const { return dir / "providers.conf"; }
   std::filesystem::path routes_file() const { return dir / "routes.toml"; }
+  std::filesystem::path consumers_file() const { return dir / "consumers.conf"; }
+
+  // Key files of the built-in consumers (monitoring, knowledge_base, notification: NAME.key,
+  // NAME.pub) and the gateway's public key (gateway.pub), as --key/--server-key take them.
+  std::filesystem::path keys_dir() const { return dir / "bus-keys"; }
+
+  // A durable consumer of its own destination with its registered key.
+  bus::SubscriberConfig consumer_config(const std::string& name) const {
+    bus::SubscriberConfig config;
+    config.endpoint = gateway->bus_endpoint();
+    config.name = name;
+    config.topics = {name};
+    config.server_public_key = bus_server_keys.public_key;
+    config.secret_key = bus::read_secret_key(bus::secret_key_file(keys_dir() / name));
+    config.public_key = bus::derive_public_key(config.secret_key);
+    return config;
+  }
+
+  bus::SubscriberConfig observer_config(std::vector<std::string> destinations) const {
+    bus::SubscriberConfig config;
+    config.endpoint = gateway->bus_endpoint();
+    config.topics = std::move(destinations);
+    config.window = 256;
+    config.server_public_key = bus_server_keys.public_key;
+    config.public_key = observer_keys.public_key;
+    config.secret_key = observer_keys.secret_key;
+    return config;
+  }
 
   // An observer of some destinations, welcomed before anything is posted.
   bus::Subscriber observe(std::vector<std::string> destinations) const {
-    bus::Subscriber observer(gateway->bus_endpoint(), std::move(destinations));
+    bus::Subscriber observer(observer_config(std::move(destinations)));
     if (!observer.wait_ready(std::chrono::seconds(10))) throw std::runtime_error("observer never got the welcome");
     return observer;
   }

@@ -29,10 +29,7 @@ struct KnowledgeBaseBehindGateway : test::GatewayFixture {
 
   // As `stagegate kb consume` subscribes.
   bus::Subscriber consumer() {
-    bus::SubscriberConfig config;
-    config.endpoint = gateway->bus_endpoint();
-    config.name = "knowledge_base";
-    config.topics = {"knowledge_base"};
+    auto config = consumer_config("knowledge_base");
     config.processed = store.last_sequence();
     bus::Subscriber subscriber(config);
     if (!subscriber.wait_ready(10s)) throw std::runtime_error("the knowledge base consumer never got the welcome");

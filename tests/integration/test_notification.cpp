@@ -72,7 +72,9 @@ struct NotificationFixture : test::GatewayFixture {
     consumer = std::make_unique<test::ChildProcess>(
         std::vector<std::string>{STAGEGATE_BINARY, "notify", "consume", "--var", var.string(), "--endpoint",
                                  gateway->bus_endpoint(), "--smtp", smtp_url, "--from", "notify@stagegate.test",
-                                 "--retry-first-ms", "200", "--retry-max-ms", "1000", "--template-poll-ms", "100"},
+                                 "--retry-first-ms", "200", "--retry-max-ms", "1000", "--template-poll-ms", "100",
+                                 "--key", (keys_dir() / "notification.key").string(), "--server-key",
+                                 (keys_dir() / "gateway.pub").string()},
         dir / "consumer.log");
     consumer->start();
   }
@@ -271,7 +273,7 @@ BOOST_AUTO_TEST_CASE(a_payload_that_does_not_parse_ends_in_the_dead_letters, *bo
   BOOST_REQUIRE_EQUAL(test::run_to_end({STAGEGATE_BINARY, "notify", "contacts", "import", (dir / "contacts.csv").string(), "--var", var},
                                        dir / "import.log"), 0);
   test::ChildProcess consumer({STAGEGATE_BINARY, "notify", "consume", "--var", var, "--endpoint", dispatcher.endpoint(), "--smtp",
-                               sink.url()},
+                               sink.url(), "--plaintext"},
                               dir / "consumer.log");
   consumer.start();
   const auto mails = sink.wait_for(1);

@@ -95,6 +95,30 @@ BOOST_AUTO_TEST_CASE(changed_routing_rules_apply_to_the_next_message_and_a_broke
   BOOST_TEST(audit.receive(10s).has_value());  // still routed by the running rules
 }
 
+BOOST_AUTO_TEST_CASE(a_bus_consumer_added_to_the_consumers_file_is_served_and_a_broken_file_changes_nothing) {
+  const auto keys = bus::generate_curve_key_pair();
+  auto config = observer_config({"monitoring"});
+  config.name = "late";
+  config.public_key = keys.public_key;
+  config.secret_key = keys.secret_key;
+  {
+    bus::Subscriber unknown(config);
+    BOOST_TEST(!unknown.wait_ready(1500ms));
+  }
+  std::ofstream(consumers_file(), std::ios::app) << bus::ConsumerRegistry::format_line({"late", keys.public_key, {"monitoring"}, false})
+                                                 << '\n';
+  BOOST_TEST(eventually([&] { return bus::Subscriber(config).wait_ready(1s); }));
+
+  std::ofstream(consumers_file(), std::ios::app) << "broken line\n";
+  const auto refused = gateway->reload();
+  BOOST_TEST(!refused.applied);
+  BOOST_TEST(refused.message.find("consumers.conf:6:") != std::string::npos, refused.message);
+  bus::Subscriber still(config);
+  BOOST_TEST(still.wait_ready(5s));
+  BOOST_REQUIRE(post(sign(test::sample_stage())).status_code == "SCSS001");
+  BOOST_TEST(still.receive(10s).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(reloading_under_load_refuses_nothing_in_flight) {
   const auto document = sign(test::sample_stage());
   std::atomic<int> accepted{0};

@@ -16,5 +16,6 @@ int report(int argc, char** argv);
 int routes(int argc, char** argv);
 int notify(int argc, char** argv);
 int kb(int argc, char** argv);
+int keys(int argc, char** argv);  // bus_keys.cpp
 
 }  // namespace stagegate::cli

@@ -26,6 +26,11 @@ class Defaults {
   std::filesystem::path tls_certificate() const { return pki() / "gateway-tls.pem"; }
   std::filesystem::path providers() const { return var_ / "providers.conf"; }
   std::filesystem::path journal() const { return var_ / "journal.db"; }
+  // Bus CURVE keys (PREFIX.key secret, PREFIX.pub public) and who may consume.
+  std::filesystem::path bus() const { return var_ / "bus"; }
+  std::filesystem::path bus_key(const std::string& name) const { return bus() / name; }
+  std::filesystem::path gateway_bus_key() const { return bus_key("gateway"); }
+  std::filesystem::path consumers() const { return bus() / "consumers.conf"; }
 
  private:
   std::filesystem::path var_;

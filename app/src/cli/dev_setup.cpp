@@ -1,11 +1,18 @@
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
 
 #include "cli/arguments.h"
+#include "cli/bus_keys.h"
 #include "cli/commands.h"
 #include "cli/defaults.h"
+#include "stagegate/bus/consumer_registry.h"
+#include "stagegate/bus/curve_keys.h"
 #include "stagegate/signing/pki.h"
 #include "stagegate/signing/provider_registry.h"
 
@@ -29,6 +36,39 @@ void refresh_development_crl(const signing::Pki& pki, const Defaults& defaults) 
   const auto fresh = pki.revoke({}, "ca.next", hours(24 * 30));
   std::filesystem::rename(fresh, crl);
   std::cout << (next_update ? "refreshed " : "issued ") << crl.string() << " (development CRL, next update in 30 days)\n";
+}
+
+// The development consumers: each destination of the built-in routes with its own key, and
+// two observers of whole messages for the walkthrough (`tail`, `tail --name archive`).
+const std::vector<bus::ConsumerGrant> kDevConsumers{
+    {"monitoring", "", {"monitoring"}, false},         {"knowledge_base", "", {"knowledge_base"}, false},
+    {"notification", "", {"notification"}, false},     {"tail", "", {}, true},
+    {"archive", "", {}, true},
+};
+
+// var/bus 0700 from the start (mkdir's mode, not a chmod after), keys 0600 (curve_keys.h).
+void make_bus_keys(const Defaults& defaults) {
+  if (::mkdir(defaults.bus().c_str(), 0700) != 0 && errno != EEXIST)
+    throw std::runtime_error("cannot create " + defaults.bus().string() + ": " + std::strerror(errno));
+  const auto make_pair = [](const std::filesystem::path& prefix) {
+    if (std::filesystem::exists(bus::public_key_file(prefix))) return false;
+    bus::write_key_pair(prefix, bus::generate_curve_key_pair());
+    return true;
+  };
+  if (make_pair(defaults.gateway_bus_key()))
+    std::cout << "made the gateway's bus key " << bus::secret_key_file(defaults.gateway_bus_key()).string() << '\n';
+  const bool fresh_file = !std::filesystem::exists(defaults.consumers());
+  for (auto grant : kDevConsumers) {
+    const bool made = make_pair(defaults.bus_key(grant.name));
+    if (!made && !fresh_file) continue;  // registered already (or deliberately removed by an operator)
+    grant.public_key = bus::read_public_key(bus::public_key_file(defaults.bus_key(grant.name)));
+    if (std::filesystem::exists(defaults.consumers()) &&
+        bus::ConsumerRegistry::load(defaults.consumers()).find_by_name(grant.name))
+      continue;
+    register_consumer(defaults.consumers(), grant);
+    std::cout << "bus consumer " << grant.name << ": key " << bus::secret_key_file(defaults.bus_key(grant.name)).string()
+              << ", registered in " << defaults.consumers().string() << '\n';
+  }
 }
 
 }  // namespace
@@ -75,6 +115,7 @@ int dev_setup(int argc, char** argv) {
     std::cout << "registered sender " << kDevSender << " (password " << kDevPassword << ") in "
               << defaults.providers().string() << '\n';
   }
+  make_bus_keys(defaults);
   std::cout << "dev PKI: CA " << pki.ca_certificate().string() << ", CRL " << defaults.crl().string() << ", signer key " << defaults.provider_key().string()
             << ", certificate " << defaults.provider_certificate().string() << '\n';
   return 0;

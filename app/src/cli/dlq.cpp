@@ -1,6 +1,8 @@
 #include <iostream>
+#include <string_view>
 
 #include "cli/arguments.h"
+#include "cli/bus_keys.h"
 #include "cli/commands.h"
 #include "cli/defaults.h"
 #include "stagegate/bus/delivery_state.h"
@@ -74,6 +76,7 @@ int dlq(int argc, char** argv) {
 
 // Named consumers the gateway remembers, and their positions; `forget` for one gone for good.
 int consumers(int argc, char** argv) {
+  if (argc > 2 && std::string_view(argv[2]) == "add") return add_consumer(argc, argv);  // bus_keys.cpp
   const Arguments args(argc, argv, 2);
   args.allow_only({"journal", "var"});
   const auto action = args.positional().empty() ? std::string("list") : args.positional().front();
@@ -97,7 +100,7 @@ int consumers(int argc, char** argv) {
               << " (it no longer holds back retention or backpressure; restart the gateway to apply)\n";
     return 0;
   }
-  throw UsageError("consumers takes list or forget NAME");
+  throw UsageError("consumers takes list, forget NAME or add NAME --destinations a,b [--observe] --out PREFIX");
 }
 
 }  // namespace stagegate::cli

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/arguments.h"
+#include "cli/bus_keys.h"
 #include "cli/commands.h"
 #include "stagegate/bus/subscriber.h"
 #include "stagegate/core/clock.h"
@@ -42,6 +43,7 @@ bus::SubscriberConfig subscriber_config(const Arguments& args, std::uint64_t pro
   config.topics = {args.get_or("destination", "knowledge_base")};
   config.window = std::stoul(args.get_or("window", "64"));
   config.processed = processed;
+  apply_consumer_keys(args, Defaults(args.get_or("var", "var")), config.name, config);
   return config;
 }
 
@@ -57,9 +59,9 @@ kb::LookupConfig lookup_config(const Arguments& args) {
 }
 
 int consume(int argc, char** argv) {
-  const Arguments args(argc, argv, 3);
+  const Arguments args(argc, argv, 3, {"plaintext"});
   args.allow_only({"var", "endpoint", "store", "secret", "operators", "calendar", "services", "listen", "rate", "name",
-                   "destination", "window"});
+                   "destination", "window", "key", "server-key", "plaintext"});
   const auto calendar = load_calendar(args);
   const auto services = monitoring::ServiceCatalogue::load(args.get_or("services", STAGEGATE_MONITORING_DATA "/services.conf"));
   const auto key = kb::RecipientKey::load_or_create(secret_file(args));
@@ -72,10 +74,16 @@ int consume(int argc, char** argv) {
 
   const auto config = subscriber_config(args, store.last_sequence());
   bus::Subscriber subscriber(config);
+  if (!subscriber.wait_ready(std::chrono::seconds(10)) && subscriber.denied()) {
+    std::clog << now_utc() << " stagegate kb: refused by the gateway: " << subscriber.last_error() << std::endl;
+    return 1;
+  }
   std::clog << "stagegate kb: consumer " << config.name << " on " << config.endpoint << ", store " << describe_store(store_location(args))
             << ", resuming after " << config.processed << "; stage lookup on http://" << lookup_config(args).host << ':'
             << lookup.port() << "/api/v1/applications/{id}?iin=..." << std::endl;
-  for (;;) kb::consume_one(subscriber, knowledge_base, std::chrono::seconds(1));
+  while (!subscriber.denied()) kb::consume_one(subscriber, knowledge_base, std::chrono::seconds(1));
+  std::clog << now_utc() << " stagegate kb: refused by the gateway: " << subscriber.last_error() << std::endl;
+  return 1;
 }
 
 void print_version(const kb::ServiceVersion& version) {

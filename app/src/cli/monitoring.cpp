@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/arguments.h"
+#include "cli/bus_keys.h"
 #include "cli/commands.h"
 #include "cli/defaults.h"
 #include "stagegate/bus/subscriber.h"
@@ -50,8 +51,10 @@ monitoring::Date today(const Arguments& args) {
 // (or --destination) that keeps
 // each application's stages, planned date and overdue in its store.
 int monitor(int argc, char** argv) {
-  const Arguments args(argc, argv, 2);
-  args.allow_only({"endpoint", "store", "var", "calendar", "services", "name", "window", "destination"});
+  const Arguments args(argc, argv, 2, {"plaintext"});
+  std::vector<std::string> known{"endpoint", "store", "var", "calendar", "services", "name", "window", "destination"};
+  known.insert(known.end(), kConsumerBusKeyOptions.begin(), kConsumerBusKeyOptions.end());
+  args.allow_only(known);
   const auto calendar = load_calendar(args);
   const auto services = monitoring::ServiceCatalogue::load(args.get_or("services", STAGEGATE_MONITORING_DATA "/services.conf"));
   auto store = monitoring::open_store(store_location(args));
@@ -63,12 +66,19 @@ int monitor(int argc, char** argv) {
   config.topics = {args.get_or("destination", "monitoring")};
   config.window = std::stoul(args.get_or("window", "64"));
   config.processed = store->last_sequence();
+  apply_consumer_keys(args, Defaults(args.get_or("var", "var")), config.name, config);
   bus::Subscriber subscriber(config);
+  const auto refused = [&subscriber] {
+    std::clog << now_utc() << " stagegate monitor: refused by the gateway: " << subscriber.last_error() << std::endl;
+    return 1;
+  };
+  if (!subscriber.wait_ready(std::chrono::seconds(10)) && subscriber.denied()) return refused();
   std::clog << "stagegate monitor: consumer " << config.name << " on " << config.endpoint << ", store "
             << describe_store(store_location(args)) << ", resuming after " << config.processed << ", " << services.size()
             << " services in the catalogue" << std::endl;
   for (;;) {
     const auto message = subscriber.receive(std::chrono::seconds(1));
+    if (!message && subscriber.denied()) return refused();
     if (!message) continue;
     const auto applied = monitor.handle(message->payload, message->sequence);
     if (!applied) {

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "cli/arguments.h"
+#include "cli/bus_keys.h"
 #include "cli/commands.h"
 #include "stagegate/bus/subscriber.h"
 #include "stagegate/core/clock.h"
@@ -41,6 +42,7 @@ bus::SubscriberConfig subscriber_config(const Arguments& args, std::uint64_t pro
   config.topics = {args.get_or("destination", "notification")};
   config.window = std::stoul(args.get_or("window", "64"));
   config.processed = processed;
+  apply_consumer_keys(args, Defaults(var_dir(args)), config.name, config);
   return config;
 }
 
@@ -94,7 +96,7 @@ void log_line(const std::string& text) { std::clog << now_utc() + " " + text + "
 int consume(const Arguments& args) {
   args.allow_only({"var", "db", "secret", "endpoint", "name", "destination", "window", "templates", "template-poll-ms",
                    "smtp", "from", "smtp-user", "smtp-password-file", "smtp-starttls", "smtp-timeout-ms", "max-attempts",
-                   "retry-first-ms", "retry-max-ms"});
+                   "retry-first-ms", "retry-max-ms", "key", "server-key", "plaintext"});
   const auto smtp = smtp_config(args);
   const auto policy = retry_policy(args);
   const fs::path builtin = fs::path(STAGEGATE_NOTIFICATION_DATA) / "templates";
@@ -133,6 +135,10 @@ int consume(const Arguments& args) {
 
   const auto config = subscriber_config(args, outbox.last_sequence());
   bus::Subscriber subscriber(config);
+  if (!subscriber.wait_ready(std::chrono::seconds(10)) && subscriber.denied()) {
+    log_line("stagegate notify: refused by the gateway: " + subscriber.last_error());
+    return 1;
+  }
   log_line("stagegate notify: consumer " + config.name + " on " + config.endpoint + ", outbox " + db_file(args).string() +
            ", templates " + templates_dir.string() + ", resuming after " + std::to_string(config.processed) + ", " +
            std::to_string(outbox.count("pending")) + " pending");
@@ -270,7 +276,7 @@ int check_templates(const Arguments& args) {
 }  // namespace
 
 int notify(int argc, char** argv) {
-  const Arguments args(argc, argv, 2, {"smtp-starttls"});
+  const Arguments args(argc, argv, 2, {"smtp-starttls", "plaintext"});
   const auto& words = args.positional();
   if (words.empty()) throw UsageError("notify takes consume | contacts import FILE | outbox | undeliverable | resend ID | templates check [DIR]");
   if (words[0] == "consume" && words.size() == 1) return consume(args);

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/arguments.h"
+#include "cli/bus_keys.h"
 #include "cli/commands.h"
 #include "cli/defaults.h"
 #include "cli/revocation.h"
@@ -23,17 +24,19 @@ std::pair<std::string, int> parse_listen(const std::string& listen) {
 }  // namespace
 
 int serve(int argc, char** argv) {
-  const Arguments args(argc, argv, 2, {"quiet", "tls-require-client-cert", "no-revocation-check"});
-  args.allow_only({"var", "listen", "bus", "journal", "providers", "routes", "ca", "crl", "no-revocation-check", "workers",
-                   "quiet", "reload-poll",
-                   "tls-cert", "tls-key", "tls-client-ca", "tls-require-client-cert",
-                   "max-backlog", "min-free-disk-mb", "max-failures", "keep-payload-days", "keep-receipt-days"});
+  const Arguments args(argc, argv, 2, {"quiet", "tls-require-client-cert", "bus-plaintext", "no-revocation-check"});
+  std::vector<std::string> known{"var", "listen", "bus", "journal", "providers", "routes", "ca", "crl", "no-revocation-check", "workers", "quiet", "reload-poll",
+                                 "tls-cert", "tls-key", "tls-client-ca", "tls-require-client-cert",
+                                 "max-backlog", "min-free-disk-mb", "max-failures", "keep-payload-days", "keep-receipt-days"};
+  known.insert(known.end(), kServerBusKeyOptions.begin(), kServerBusKeyOptions.end());
+  args.allow_only(known);
   const Defaults defaults(args.get_or("var", "var"));
 
   app::GatewayConfig config;
   std::tie(config.server.host, config.server.port) = parse_listen(args.get_or("listen", "127.0.0.1:8080"));
   config.server.workers = std::stoi(args.get_or("workers", "4"));
   config.bus_endpoint = args.get_or("bus", "tcp://127.0.0.1:5556");
+  config.delivery.security = server_bus_security(args, defaults, config.bus_endpoint);
   config.journal = args.get_or("journal", defaults.journal().string());
   config.providers = args.get_or("providers", defaults.providers().string());
   config.routes = args.get_or("routes", "");
@@ -69,7 +72,10 @@ int serve(int argc, char** argv) {
   gateway.start();
   std::clog << "stagegate: SyncChannel on " << (config.server.tls ? "https://" : "http://") << config.server.host << ':' << gateway.soap_port()
             << "/ (WSDL at ?wsdl), bus " << gateway.bus_endpoint() << ", journal " << config.journal.string()
-            << " (" << gateway.journaled() << " messages)" << std::endl;
+            << " (" << gateway.journaled() << " messages)"
+            << (config.delivery.security ? "; bus CURVE for the keys in " + config.delivery.security->consumers_file.string()
+                                         : std::string("; bus PLAINTEXT: anyone reaching it reads every message"))
+            << std::endl;
 
   int signal = 0;
   while (sigwait(&stop_signals, &signal) == 0 && signal == SIGHUP) {

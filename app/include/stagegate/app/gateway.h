@@ -41,7 +41,8 @@ class Gateway {
 
   void start();
   void stop();
-  // Loads the provider registry, trust anchors, CRLs and routing rules again and switches to them at once;
+  // Loads the provider registry, trust anchors, CRLs, routing rules and (with CURVE) the bus
+  // consumers file again and switches to them at once;
   // requests in flight finish with what they started with. On any error nothing changes.
   // Runs on SIGHUP and when a watched file changes.
   ReloadOutcome reload();

@@ -6,12 +6,20 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "stagegate/bus/consumer_registry.h"
 #include "stagegate/bus/journal.h"
 #include "stagegate/core/result.h"
 
 namespace stagegate::bus {
+
+// CURVE on the bus: the gateway's secret key and who may connect (consumer_registry.h).
+struct BusSecurity {
+  std::string server_secret_key;  // Z85
+  std::filesystem::path consumers_file;
+};
 
 struct DeliveryOptions {
   std::size_t max_window = 1024;          // a consumer's credit is capped here
@@ -25,6 +33,8 @@ struct DeliveryOptions {
   // Retention, only of what every known consumer acknowledged.
   std::chrono::hours keep_payloads{24 * 30};  // then payload and document are emptied
   std::chrono::hours keep_receipts{24 * 90};  // then the entry (its idempotency key) goes
+  // Absent: a plaintext bus where anyone who reaches the endpoint may consume everything.
+  std::optional<BusSecurity> security;
 };
 
 struct DeliveryStats {
@@ -51,6 +61,10 @@ class Dispatcher {
   DeliveryStats stats() const;
   // OVERLOADED (with the reason) when the backlog or free disk is past its limit.
   Status admission() const;
+  // With security: the consumers from now on (handshakes, HELLOs and every frame): a key
+  // removed from it gets no new session and its open session ends at its next frame.
+  // Without security it does nothing. Thread-safe.
+  void replace_consumers(ConsumerRegistry consumers);
 
  private:
   struct Impl;

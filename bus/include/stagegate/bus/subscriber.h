@@ -23,6 +23,11 @@ struct SubscriberConfig {
   std::vector<std::string> topics;  // empty: all
   std::size_t window = 64;          // messages in flight at most (the credit)
   std::uint64_t processed = 0;      // last sequence this consumer has durably handled
+  // CURVE (all three Z85, curve_keys.h): the gateway's public key, which authenticates it,
+  // and this consumer's key pair, registered in the gateway's consumers file. Empty: plaintext.
+  std::string server_public_key{};
+  std::string public_key{};
+  std::string secret_key{};
 };
 
 class Subscriber {
@@ -35,11 +40,16 @@ class Subscriber {
   Subscriber(Subscriber&&) noexcept;
   Subscriber& operator=(Subscriber&&) noexcept;
 
-  // True once the gateway welcomed this consumer within the timeout.
+  // True once the gateway welcomed this consumer within the timeout; false at once when it
+  // denied the HELLO (last_error() says why).
   bool wait_ready(std::chrono::milliseconds timeout);
-  // The gateway's last refusal (an ERROR frame: a bad name or position, too many HELLOs),
-  // empty once welcomed. The subscriber keeps saying HELLO now and then.
+  // Why the gateway refused this consumer: its DENIED reason (a name not bound to the key,
+  // an ungranted destination; a denied subscriber stops asking), its last ERROR (a bad name
+  // or position, too many HELLOs; empty once welcomed), or a key it refused. Empty otherwise.
   std::string last_error() const;
+  // The gateway denied this consumer for good (DENIED, or its key was refused): nothing will
+  // come until its configuration changes.
+  bool denied() const;
   // The next message, or nothing within the timeout ("would block" is not an error).
   std::optional<BusMessage> receive(std::chrono::milliseconds timeout);
   // After the message is durably handled: releases credit and moves the position.

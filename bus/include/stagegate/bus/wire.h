@@ -20,6 +20,8 @@
 //                                            a HELLO with a bad name, destinations, window or
 //                                            a position beyond the journal, an ACK beyond the
 //                                            journal, too many sessions, storage down
+//     DENIED reason                          the HELLO is refused (a name not bound to the
+//                                            key, a destination not granted to it); no session
 //
 // The gateway validates every frame (limits below); a malformed one is dropped and logged.
 // A consumer says HELLO once until it is welcomed or a second has passed (a WHO per frame
@@ -47,6 +49,7 @@ inline constexpr std::string_view kRewind = "REWIND";
 inline constexpr std::string_view kPong = "PONG";
 inline constexpr std::string_view kWho = "WHO";
 inline constexpr std::string_view kError = "ERROR";
+inline constexpr std::string_view kDenied = "DENIED";
 inline constexpr std::string_view kLive = "live";
 inline constexpr std::string_view kReplay = "replay";
 }  // namespace frame
