@@ -27,7 +27,9 @@
 
 #include "stagegate/adapters/bus_client.h"
 #include "stagegate/signing/signer.h"
+#include "support/child_process.h"
 #include "support/files.h"
+#include "support/ports.h"
 #include "support/temp_dir.h"
 
 using namespace stagegate;
@@ -37,53 +39,6 @@ namespace fs = std::filesystem;
 extern char** environ;
 
 namespace {
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-// A child process started with its output in a log file; killed and restarted at will.
-class Child {
- public:
-  Child(std::string name, std::vector<std::string> arguments, fs::path log)
-      : name_(std::move(name)), arguments_(std::move(arguments)), log_(std::move(log)) {}
-  ~Child() { stop(SIGKILL); }
-
-  void start() {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    std::vector<char*> argv;
-    for (auto& argument : arguments_) argv.push_back(argument.data());
-    argv.push_back(nullptr);
-    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0)
-      throw std::runtime_error("cannot start " + name_);
-    posix_spawn_file_actions_destroy(&actions);
-  }
-  void stop(int signal) {
-    if (pid_ <= 0) return;
-    ::kill(pid_, signal);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-  const std::string& name() const { return name_; }
-
- private:
-  std::string name_;
-  std::vector<std::string> arguments_;
-  fs::path log_;
-  pid_t pid_ = -1;
-};
 
 std::set<std::uint64_t> sequences_in(const fs::path& database, const char* sql) {
   std::set<std::uint64_t> sequences;
@@ -122,18 +77,17 @@ int main(int argc, char** argv) try {
   auto bad = good.value();
   bad.replace(bad.find("<receptionPlace>") + 16, 0, "X");  // refused SIGNATURE_INVALID
 
-  const int soap_port = free_port();
-  const int bus_port = free_port();
+  const int soap_port = test::free_loopback_port();
+  const int bus_port = test::free_loopback_port();
   const auto url = "http://127.0.0.1:" + std::to_string(soap_port) + "/";
   const auto bus = "tcp://127.0.0.1:" + std::to_string(bus_port);
-  Child gateway("gateway",
-                {binary, "serve", "--var", var.string(), "--listen", "127.0.0.1:" + std::to_string(soap_port), "--bus", bus,
+  test::ChildProcess gateway({binary, "serve", "--var", var.string(), "--listen", "127.0.0.1:" + std::to_string(soap_port), "--bus", bus,
                  "--quiet", "--workers", "8", "--reload-poll", "0"},
                 dir / "gateway.log");
-  std::vector<std::unique_ptr<Child>> consumers;
-  for (const std::string name : {"monitoring", "notification"})
-    consumers.push_back(std::make_unique<Child>(
-        name,
+  std::vector<std::unique_ptr<test::ChildProcess>> consumers;
+  const std::vector<std::string> consumer_names{"monitoring", "notification"};
+  for (const auto& name : consumer_names)
+    consumers.push_back(std::make_unique<test::ChildProcess>(
         // --var: the consumer's CURVE key var/bus/NAME.key and the gateway's var/bus/gateway.pub.
         std::vector<std::string>{binary, "tail", "--endpoint", bus, "--var", var.string(), "--name", name, "--store", (dir / (name + ".db")).string(),
                                  "--destination", name, "--quiet", "--window", "128"},
@@ -192,7 +146,7 @@ int main(int argc, char** argv) try {
     };
     while (loading || !enough()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(400, 1400)(random)));
-      Child* victim = round++ % 2 == 0 ? &gateway : consumers[static_cast<std::size_t>(round / 2) % consumers.size()].get();
+      test::ChildProcess* victim = round++ % 2 == 0 ? &gateway : consumers[static_cast<std::size_t>(round / 2) % consumers.size()].get();
       victim->stop(SIGKILL);
       if (victim == &gateway) ++gateway_kills;
       else ++consumer_kills[static_cast<std::size_t>(round / 2) % consumers.size()];
@@ -211,8 +165,8 @@ int main(int argc, char** argv) try {
   bool caught_up = false;
   while (!caught_up && std::chrono::steady_clock::now() < deadline) {
     caught_up = true;
-    for (auto& consumer : consumers)
-      if (scalar(dir / (consumer->name() + ".db"), "SELECT COUNT(*) FROM messages") < accepted.size()) caught_up = false;
+    for (const auto& name : consumer_names)
+      if (scalar(dir / (name + ".db"), "SELECT COUNT(*) FROM messages") < accepted.size()) caught_up = false;
     if (!caught_up) std::this_thread::sleep_for(200ms);
   }
   gateway.stop(SIGTERM);
@@ -226,16 +180,16 @@ int main(int argc, char** argv) try {
   std::printf("crash test: %d messages posted by 6 clients in %.1f s (%d retries after no answer or 503)\n", messages,
               load_seconds, retries.load());
   std::printf("  gateway SIGKILLed %d times; consumers SIGKILLed", gateway_kills);
-  for (std::size_t i = 0; i < consumers.size(); ++i) std::printf(" %s %d", consumers[i]->name().c_str(), consumer_kills[i]);
+  for (std::size_t i = 0; i < consumers.size(); ++i) std::printf(" %s %d", consumer_names[i].c_str(), consumer_kills[i]);
   std::printf(" times\n  accepted (SCSS001): %zu, refused: %zu, journaled: %zu, refused in journal: %llu\n",
               accepted.size(), refused.size(), journaled.size(), static_cast<unsigned long long>(refused_journaled));
-  for (auto& consumer : consumers) {
-    const auto stored = sequences_in(dir / (consumer->name() + ".db"), "SELECT sequence FROM messages");
+  for (const auto& name : consumer_names) {
+    const auto stored = sequences_in(dir / (name + ".db"), "SELECT sequence FROM messages");
     std::size_t missing = 0, extra = 0;
     for (const auto sequence : accepted) missing += stored.count(sequence) == 0;
     for (const auto sequence : stored) extra += accepted.count(sequence) == 0;
-    const auto rows = scalar(dir / (consumer->name() + ".db"), "SELECT COUNT(*) FROM messages");
-    std::printf("  %-13s stored %llu (distinct %zu), missing %zu, not accepted %zu\n", consumer->name().c_str(),
+    const auto rows = scalar(dir / (name + ".db"), "SELECT COUNT(*) FROM messages");
+    std::printf("  %-13s stored %llu (distinct %zu), missing %zu, not accepted %zu\n", name.c_str(),
                 static_cast<unsigned long long>(rows), stored.size(), missing, extra);
     ok = ok && missing == 0 && extra == 0 && rows == stored.size();
   }

@@ -23,6 +23,8 @@
 
 #include "stagegate/bus/delivery_state.h"
 #include "stagegate/bus/subscriber.h"
+#include "support/child_process.h"
+#include "support/ports.h"
 #include "support/raw_consumer.h"
 #include "support/temp_dir.h"
 
@@ -33,18 +35,6 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 template <class Condition>
 bool eventually(Condition condition, std::chrono::milliseconds timeout) {
@@ -67,41 +57,24 @@ class GatewayProcess {
  public:
   GatewayProcess(fs::path journal, std::string endpoint, fs::path log)
       : journal_(std::move(journal)), endpoint_(std::move(endpoint)), log_(std::move(log)) {}
-  ~GatewayProcess() { stop(SIGKILL); }
 
   void start(int initial_messages, int append_every_ms) {
+    stop(SIGKILL);
     fs::remove(log_);
-    std::vector<std::string> arguments{STAGEGATE_BUS_GATEWAY_CHILD, journal_.string(), endpoint_,
-                                       std::to_string(initial_messages), std::to_string(append_every_ms)};
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    std::vector<char*> argv;
-    for (auto& argument : arguments) argv.push_back(argument.data());
-    argv.push_back(nullptr);
-    const int spawned = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    BOOST_REQUIRE_EQUAL(spawned, 0);
+    child_ = std::make_unique<test::ChildProcess>(
+        std::vector<std::string>{STAGEGATE_BUS_GATEWAY_CHILD, journal_.string(), endpoint_, std::to_string(initial_messages),
+                                 std::to_string(append_every_ms)},
+        log_);
+    child_->start();
     BOOST_REQUIRE_MESSAGE(eventually([&] { return read_all(log_).find("ready ") != std::string::npos; }, 20s),
                           "the gateway child did not start: " << read_all(log_));
   }
 
   void stop(int signal) {
-    if (pid_ <= 0) return;
-    ::kill(pid_, signal);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
+    if (child_) child_->stop(signal);
   }
 
-  // VmRSS in KiB, from /proc/PID/status.
-  long rss_kib() const {
-    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
-    for (std::string line; std::getline(status, line);)
-      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    return -1;
-  }
+  long rss_kib() const { return child_ ? child_->rss_kib() : -1; }
 
   std::string log() const { return read_all(log_); }
 
@@ -109,13 +82,13 @@ class GatewayProcess {
   fs::path journal_;
   std::string endpoint_;
   fs::path log_;
-  pid_t pid_ = -1;
+  std::unique_ptr<test::ChildProcess> child_;
 };
 
 struct HostileBusFixture {
   test::TempDir dir{"stagegate-hostile-bus"};
   fs::path journal = dir / "journal.db";
-  std::string endpoint = "tcp://127.0.0.1:" + std::to_string(free_port());
+  std::string endpoint = "tcp://127.0.0.1:" + std::to_string(test::free_loopback_port());
   GatewayProcess gateway{journal, endpoint, dir / "gateway.log"};
 
   std::uint64_t last_journaled() const {

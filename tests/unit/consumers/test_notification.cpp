@@ -12,6 +12,7 @@
 #include "stagegate/notification/consumer.h"
 #include "stagegate/notification/sender.h"
 #include "support/smtp_sink.h"
+#include "support/ports.h"
 #include "support/temp_dir.h"
 
 using namespace stagegate;
@@ -62,13 +63,6 @@ OutboxEntry entry_for(const std::string& application, int stage, const std::stri
                      "Тема / Тақырып", "Мәтін\n\n----------\n\nТекст"};
 }
 
-int free_port() {
-  test::TempDir dir("stagegate-port");
-  test::SmtpSink probe(dir.path());  // a port the kernel just handed out and is free again
-  const int port = probe.port();
-  probe.kill();
-  return port;
-}
 
 }  // namespace
 
@@ -211,7 +205,7 @@ BOOST_AUTO_TEST_SUITE(notification_sender, *boost::unit_test::timeout(60))
 
 BOOST_AUTO_TEST_CASE(delivers_retries_and_gives_up_with_reasons) {
   test::TempDir dir("stagegate-sender");
-  const int port = free_port();
+  const int port = test::free_loopback_port();
   Outbox outbox(dir / "notification.db");
   const CitizenKeys keys(std::string(32, 'k'));
   BOOST_TEST(outbox.import_contacts({{keys.key_of("111111111111"), "citizen@mail.test"},
@@ -265,7 +259,7 @@ BOOST_AUTO_TEST_CASE(delivers_retries_and_gives_up_with_reasons) {
 
 BOOST_AUTO_TEST_CASE(retries_run_out_into_undeliverable) {
   test::TempDir dir("stagegate-sender");
-  const int port = free_port();
+  const int port = test::free_loopback_port();
   Outbox outbox(dir / "notification.db");
   BOOST_TEST(outbox.import_contacts({{"c1", "citizen@mail.test"}}).value() == 1u);
   BOOST_TEST((outbox.record(entry_for("A1", 1, "c1"), 1).value() == Recorded::Queued));
