@@ -67,6 +67,16 @@ set -e
 [ "$status" -eq 1 ] || { echo "FAIL: refused send exited $status"; exit 1; }
 grep -q '^status: SENDER_AUTH$' refused.txt || { echo "FAIL: expected SENDER_AUTH"; cat refused.txt; exit 1; }
 
+# Log injection: a senderId carrying a forged log line stays inside its quotes on one line.
+forged=$'x\n2026-01-01T00:00:00.000Z accepted seq=999 sender=forged'
+set +e
+"$stagegate" send --url "$url" --sender "$forged" --password wrong signed.xml >/dev/null
+set -e
+for _ in $(seq 50); do grep -q 'sender="x\\n2026' serve.log && break; sleep 0.1; done
+grep -q 'sender="x\\n2026-01-01T00:00:00.000Z accepted seq=999 sender=forged"' serve.log ||
+  { echo "FAIL: the forged senderId is not logged escaped"; cat serve.log; exit 1; }
+! grep -q '^2026-01-01T00:00:00.000Z accepted seq=999' serve.log || { echo "FAIL: a forged line reached the log"; exit 1; }
+
 # verify: 0 for the signed document, 1 once tampered.
 "$stagegate" verify --ca var/pki/ca.pem --crl var/pki/ca.crl.pem signed.xml | grep -q '^verified: '
 sed 's/<receptionPlace>/<receptionPlace>X/' signed.xml >tampered.xml
