@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <csignal>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -51,6 +52,9 @@ struct SoapServer::Impl {
 
   Impl(MessageHandler& h, ServerConfig c)
       : handler(h), config(std::move(c)), tls(config.tls ? make_server_context(*config.tls) : nullptr), acceptor(h, config) {
+    // Belt and braces beside MSG_NOSIGNAL: OpenSSL writes with write(), and no peer may end
+    // the process by hanging up, whatever path writes to its socket.
+    std::signal(SIGPIPE, SIG_IGN);
     acceptor.soap->bind_flags = SO_REUSEADDR;
     acceptor.soap->accept_timeout = -200000;  // 200 ms (negative: microseconds): how often accept looks at `stopping`
     if (!soap_valid_socket(acceptor.bind(config.host.c_str(), config.port, 128)))

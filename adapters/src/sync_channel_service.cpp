@@ -1,5 +1,7 @@
 #include "sync_channel_service.h"
 
+#include <sys/socket.h>
+
 #include <cstring>
 #include <sstream>
 #include <string_view>
@@ -45,6 +47,9 @@ void configure_server_context(soap* ctx, const ServerConfig& config) {
   ctx->send_timeout = config.io_timeout_seconds;
   ctx->max_keep_alive = 100;
   ctx->fget = serve_http_get;
+  // A client that closes its socket before the reply is written must cost one failed send,
+  // never a SIGPIPE that ends the process (gSOAP's default send() has no MSG_NOSIGNAL).
+  ctx->socket_flags = MSG_NOSIGNAL;
   install_contract_fault_hook(ctx);
 }
 
