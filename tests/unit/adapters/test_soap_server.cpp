@@ -160,12 +160,32 @@ BOOST_AUTO_TEST_CASE(escaped_string_data_is_accepted) {
   BOOST_TEST(handler.received.front().document == "<d xmlns=\"urn:x\">ok</d>");
 }
 
-BOOST_AUTO_TEST_CASE(oversized_request_is_refused) {
+BOOST_AUTO_TEST_CASE(oversized_request_is_refused_413_malformed) {
   std::string huge(3 * 1024 * 1024, 'x');
   const auto response = test::http_request(server.port(), "POST", "/",
       "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><x>" + huge + "</x></soap:Body></soap:Envelope>");
-  BOOST_TEST(response.status != 200);
+  BOOST_TEST(response.status == 413, response.headers);
+  BOOST_TEST(response.body.find("<errorCode>MALFORMED</errorCode>") != std::string::npos, response.body);
   BOOST_TEST(handler.received.empty());
 }
 
+BOOST_AUTO_TEST_CASE(health_is_ok_by_default) {
+  const auto response = test::http_request(server.port(), "GET", "/health");
+  BOOST_TEST(response.status == 200);
+  BOOST_TEST(response.body == "ok\n");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(health_hook_reports_problems_as_503_one_per_line) {
+  RecordingHandler handler;
+  adapters::ServerConfig config;
+  config.port = 0;
+  config.health = [] { return HealthReport{false, {"journal: disk I/O error", "delivery: retrying"}}; };
+  adapters::SoapServer server(handler, config);
+  server.start();
+  const auto response = test::http_request(server.port(), "GET", "/health");
+  BOOST_TEST(response.status == 503);
+  BOOST_TEST(response.headers.find("text/plain") != std::string::npos);
+  BOOST_TEST(response.body == "journal: disk I/O error\ndelivery: retrying\n");
+}
