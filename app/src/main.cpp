@@ -15,7 +15,7 @@ commands:
              [--providers FILE] [--routes FILE] [--ca FILE|DIR]... [--crl FILE|DIR]... [--workers N] [--quiet]
              [--tls-cert CHAIN.pem --tls-key KEY.pem [--tls-client-ca CA.pem [--tls-require-client-cert]]]
              [--reload-poll SECONDS] [--max-backlog N] [--min-free-disk-mb N] [--max-failures N]
-             [--keep-payload-days N] [--keep-receipt-days N]
+             [--keep-payload-days N] [--keep-receipt-days N] [--request-timeout SECONDS] [--max-connections N]
              run the gateway (defaults: var/, 127.0.0.1:8080, tcp://127.0.0.1:5556, built-in routes);
              the registry, anchors, CRLs and routes reload on SIGHUP and when they change
              (checked every 2 s; 0: SIGHUP only)

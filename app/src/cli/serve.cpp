@@ -25,12 +25,15 @@ int serve(int argc, char** argv) {
   const Arguments args(argc, argv, 2, {"quiet", "tls-require-client-cert"});
   args.allow_only({"var", "listen", "bus", "journal", "providers", "routes", "ca", "crl", "workers", "quiet", "reload-poll",
                    "tls-cert", "tls-key", "tls-client-ca", "tls-require-client-cert",
-                   "max-backlog", "min-free-disk-mb", "max-failures", "keep-payload-days", "keep-receipt-days"});
+                   "max-backlog", "min-free-disk-mb", "max-failures", "keep-payload-days", "keep-receipt-days",
+                   "request-timeout", "max-connections"});
   const Defaults defaults(args.get_or("var", "var"));
 
   app::GatewayConfig config;
   std::tie(config.server.host, config.server.port) = parse_listen(args.get_or("listen", "127.0.0.1:8080"));
   config.server.workers = std::stoi(args.get_or("workers", "4"));
+  config.server.request_timeout_seconds = std::stoi(args.get_or("request-timeout", "10"));
+  config.server.max_connections = std::stoi(args.get_or("max-connections", "1024"));
   config.bus_endpoint = args.get_or("bus", "tcp://127.0.0.1:5556");
   config.journal = args.get_or("journal", defaults.journal().string());
   config.providers = args.get_or("providers", defaults.providers().string());
