@@ -65,14 +65,19 @@ std::string health_response(const ServerConfig& config, bool keep_alive) {
          "\r\nConnection: " + (keep_alive ? "keep-alive" : "close") + "\r\n\r\n" + body;
 }
 
-// gSOAP's response can go out on a kept-alive connection only when it frames itself.
-bool can_keep_alive(std::string_view response) {
-  const auto head = response.substr(0, response.find("\r\n\r\n"));
-  auto contains = [&](std::string_view needle) {
-    return std::search(head.begin(), head.end(), needle.begin(), needle.end(),
-                       [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }) != head.end();
-  };
-  return contains("content-length:") && !contains("connection: close");
+// gSOAP serves one request from memory and so always writes "Connection: close". When the
+// client asked for keep-alive and the response frames itself (Content-Length), the
+// connection can stay: say so in the response and return it to the reactor.
+bool offer_keep_alive(std::string& response) {
+  const auto head_end = response.find("\r\n\r\n");
+  if (head_end == std::string::npos) return false;
+  std::string head = response.substr(0, head_end);
+  std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (head.find("\r\ncontent-length:") == std::string::npos) return false;
+  static constexpr std::string_view kClose = "\r\nconnection: close";
+  const auto close = head.find(kClose);
+  if (close != std::string::npos) response.replace(close, kClose.size(), "\r\nConnection: keep-alive");
+  return true;
 }
 
 bool is_health(std::string_view method, std::string_view target) {
@@ -132,7 +137,7 @@ struct SoapServer::Impl {
       response = health_response(config, keep_alive);
     } else {
       response = service.serve_bytes(reader.request(), connection->client_certificate());
-      keep_alive = keep_alive && can_keep_alive(response);
+      keep_alive = keep_alive && offer_keep_alive(response);
     }
     const auto deadline = Clock::now() + std::chrono::seconds(std::max(1, config.io_timeout_seconds));
     if (connection->write_all(response, deadline) && keep_alive) reactor.resume(std::move(connection));
