@@ -210,8 +210,11 @@ void ConnectionReactor::accept_all() {
   for (;;) {
     const int fd = ::accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      // EAGAIN: the queue is empty. EMFILE and friends: the next sweep tries again; the
-      // kernel's bounded backlog holds (or refuses) the rest meanwhile.
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED) return;
+      // Out of descriptors (EMFILE) and the like: a level-triggered listener would spin, so
+      // stop watching it until the next sweep; the kernel's bounded backlog holds the rest.
+      epoll_ctl(epoll_, EPOLL_CTL_DEL, listener_, nullptr);
+      listener_paused_ = true;
       return;
     }
     if (open_count_.load() >= config_.max_connections) {
@@ -244,6 +247,8 @@ void ConnectionReactor::on_event(int fd, unsigned events) {
   if (found == connections_.end()) return;
   Connection& connection = *found->second;
   if (events & EPOLLERR) return close_connection(fd);
+  // Writability was only wanted for one OpenSSL step: back to waiting for bytes.
+  if ((events & EPOLLOUT) && connection.phase != Connection::Phase::handshake) watch(fd, EPOLLIN | EPOLLRDHUP, false);
   switch (connection.phase) {
     case Connection::Phase::handshake:
       handshake(connection);
@@ -385,6 +390,10 @@ void ConnectionReactor::take_resumed() {
 }
 
 void ConnectionReactor::sweep_deadlines() {
+  if (listener_paused_) {
+    listener_paused_ = false;
+    watch(listener_, EPOLLIN, true);
+  }
   const auto now = Clock::now();
   std::vector<int> expired;
   for (const auto& [fd, connection] : connections_)

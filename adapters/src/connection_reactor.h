@@ -112,6 +112,7 @@ class ConnectionReactor {
   int epoll_ = -1;
   int wakeup_ = -1;  // eventfd: stop() and resume()
   int port_ = 0;
+  bool listener_paused_ = false;  // out of descriptors: resumed by the next sweep
   std::atomic<bool> stopping_{false};
   std::atomic<int> open_count_{0};
   std::unordered_map<int, std::unique_ptr<Connection>> connections_;
