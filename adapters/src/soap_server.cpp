@@ -1,39 +1,87 @@
 #include "stagegate/adapters/soap_server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
+#include <sys/resource.h>
 
+#include <algorithm>
+#include <cctype>
 #include <atomic>
-#include <csignal>
 #include <condition_variable>
+#include <csignal>
 #include <deque>
 #include <mutex>
-#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
-#include <cstring>
-#include <unistd.h>
 
+#include "connection_reactor.h"
 #include "sync_channel_service.h"
 #include "tls_context.h"
 
 namespace stagegate::adapters {
 namespace {
 
-struct Connection {
-  SOAP_SOCKET socket;
-  std::string peer;
-};
+// One peer closing its socket before the reply must never end the gateway: every send of
+// ours uses MSG_NOSIGNAL, but OpenSSL writes with write(), so SIGPIPE is ignored for the
+// whole process (a write to a closed socket then fails with EPIPE, which we handle).
+void ignore_sigpipe() {
+  static const bool ignoring = [] { return std::signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();
+  (void)ignoring;
+}
 
-int bound_port(SOAP_SOCKET master) {
-  sockaddr_storage address{};
-  socklen_t length = sizeof address;
-  if (getsockname(master, reinterpret_cast<sockaddr*>(&address), &length) != 0) return -1;
-  if (address.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
-  if (address.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&address)->sin6_port);
-  return -1;
+// Each open connection is a descriptor: let the connection cap, not the default soft
+// limit of 1024 descriptors, be what bounds them.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+ReactorConfig reactor_config(const ServerConfig& config, SSL_CTX* tls) {
+  ReactorConfig reactor;
+  reactor.host = config.host;
+  reactor.port = config.port;
+  reactor.max_connections = std::max(1, config.max_connections);
+  reactor.request_timeout = std::chrono::seconds(std::max(1, config.request_timeout_seconds));
+  reactor.keep_alive_timeout = std::chrono::seconds(std::max(1, config.keep_alive_timeout_seconds));
+  reactor.limits.max_body_bytes = config.max_request_bytes;
+  reactor.tls = tls;
+  return reactor;
+}
+
+std::string health_response(const ServerConfig& config, bool keep_alive) {
+  const HealthReport report = config.health ? config.health() : HealthReport{};
+  std::string body;
+  if (report.healthy) body = "ok\n";
+  for (const auto& problem : report.problems) {
+    std::string line = problem;
+    std::replace(line.begin(), line.end(), '\n', ' ');  // one problem, one line
+    body += line + "\n";
+  }
+  if (!report.healthy && report.problems.empty()) body = "unhealthy\n";
+  return std::string(report.healthy ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.1 503 Service Unavailable\r\n") +
+         "Content-Type: text/plain; charset=utf-8\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nConnection: " + (keep_alive ? "keep-alive" : "close") + "\r\n\r\n" + body;
+}
+
+// gSOAP serves one request from memory and so always writes "Connection: close". When the
+// client asked for keep-alive and the response frames itself (Content-Length), the
+// connection can stay: say so in the response and return it to the reactor.
+bool offer_keep_alive(std::string& response) {
+  const auto head_end = response.find("\r\n\r\n");
+  if (head_end == std::string::npos) return false;
+  std::string head = response.substr(0, head_end);
+  std::transform(head.begin(), head.end(), head.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (head.find("\r\ncontent-length:") == std::string::npos) return false;
+  static constexpr std::string_view kClose = "\r\nconnection: close";
+  const auto close = head.find(kClose);
+  if (close != std::string::npos) response.replace(close, kClose.size(), "\r\nConnection: keep-alive");
+  return true;
+}
+
+bool is_health(std::string_view method, std::string_view target) {
+  return method == "GET" && (target == "/health" || target.starts_with("/health?"));
 }
 
 }  // namespace
@@ -42,77 +90,87 @@ struct SoapServer::Impl {
   MessageHandler& handler;
   ServerConfig config;
   SslContext tls;  // null for plain HTTP
-  SyncChannelService acceptor;
-  int port = 0;
-  std::atomic<bool> stopping{false};
+  SyncChannelService refuser;  // reactor thread only: composes 413 refusals
   std::mutex mutex;
   std::condition_variable ready;
-  std::deque<Connection> pending;
+  std::deque<std::unique_ptr<Connection>> pending;  // at most one per open connection: bounded by the cap
+  bool stopping = false;
+  ConnectionReactor reactor;
   std::vector<std::thread> threads;
 
   Impl(MessageHandler& h, ServerConfig c)
-      : handler(h), config(std::move(c)), tls(config.tls ? make_server_context(*config.tls) : nullptr), acceptor(h, config) {
-    // Belt and braces beside MSG_NOSIGNAL: OpenSSL writes with write(), and no peer may end
-    // the process by hanging up, whatever path writes to its socket.
-    std::signal(SIGPIPE, SIG_IGN);
-    acceptor.soap->bind_flags = SO_REUSEADDR;
-    acceptor.soap->accept_timeout = -200000;  // 200 ms (negative: microseconds): how often accept looks at `stopping`
-    if (!soap_valid_socket(acceptor.bind(config.host.c_str(), config.port, 128)))
-      throw std::runtime_error("cannot listen on " + config.host + ":" + std::to_string(config.port) + ": " +
-                               (acceptor.soap->errnum ? std::strerror(acceptor.soap->errnum) : "bind failed"));
-    port = bound_port(acceptor.soap->master);
-  }
+      : handler(h),
+        config(std::move(c)),
+        tls(config.tls ? make_server_context(*config.tls) : nullptr),
+        refuser(h, config),
+        reactor(reactor_config(config, tls.get()), [this](std::unique_ptr<Connection> connection) { enqueue(std::move(connection)); },
+                [this](const std::string& reason) { return refuser.refusal_response(refuse(Code::Malformed, reason), 413); }) {}
 
-  void accept_loop() {
-    while (!stopping.load()) {
-      const SOAP_SOCKET socket = acceptor.accept();
-      if (!soap_valid_socket(socket)) continue;  // timeout or transient error
-      {
-        std::lock_guard lock(mutex);
-        pending.push_back(Connection{socket, acceptor.soap->host});
-      }
-      ready.notify_one();
-      acceptor.soap->socket = SOAP_INVALID_SOCKET;  // the worker owns it now
+  void enqueue(std::unique_ptr<Connection> connection) {
+    {
+      std::lock_guard lock(mutex);
+      pending.push_back(std::move(connection));
     }
+    ready.notify_one();
   }
 
   void worker_loop() {
     SyncChannelService service(handler, config);
-    if (tls) share_context(service.soap, tls.get());
     for (;;) {
-      Connection connection;
+      std::unique_ptr<Connection> connection;
       {
         std::unique_lock lock(mutex);
-        ready.wait(lock, [&] { return stopping.load() || !pending.empty(); });
-        if (pending.empty()) return;
+        ready.wait(lock, [&] { return stopping || !pending.empty(); });
+        if (stopping) return;
         connection = std::move(pending.front());
         pending.pop_front();
       }
-      service.serve_connection(connection.socket, connection.peer.c_str());
+      respond(service, std::move(connection));
     }
+  }
+
+  void respond(SyncChannelService& service, std::unique_ptr<Connection> connection) {
+    auto& reader = connection->reader();
+    bool keep_alive = reader.keep_alive();
+    std::string response;
+    if (is_health(reader.method(), reader.target())) {
+      response = health_response(config, keep_alive);
+    } else {
+      response = service.serve_bytes(reader.request(), connection->client_certificate());
+      keep_alive = keep_alive && offer_keep_alive(response);
+    }
+    const auto deadline = Clock::now() + std::chrono::seconds(std::max(1, config.io_timeout_seconds));
+    if (connection->write_all(response, deadline) && keep_alive) reactor.resume(std::move(connection));
   }
 };
 
-SoapServer::SoapServer(MessageHandler& handler, ServerConfig config)
-    : impl_(std::make_unique<Impl>(handler, std::move(config))) {}
+SoapServer::SoapServer(MessageHandler& handler, ServerConfig config) {
+  ignore_sigpipe();
+  raise_descriptor_limit();
+  impl_ = std::make_unique<Impl>(handler, std::move(config));
+}
 
 SoapServer::~SoapServer() { stop(); }
 
-int SoapServer::port() const { return impl_->port; }
+int SoapServer::port() const { return impl_->reactor.port(); }
 
 void SoapServer::start() {
   if (!impl_->threads.empty()) return;
-  impl_->threads.emplace_back([this] { impl_->accept_loop(); });
+  impl_->threads.emplace_back([this] { impl_->reactor.run(); });
   for (int i = 0; i < std::max(1, impl_->config.workers); ++i)
     impl_->threads.emplace_back([this] { impl_->worker_loop(); });
 }
 
 void SoapServer::stop() {
-  if (impl_->stopping.exchange(true)) return;
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->stopping) return;
+    impl_->stopping = true;
+  }
+  impl_->reactor.stop();
   impl_->ready.notify_all();
   for (auto& thread : impl_->threads) thread.join();
   impl_->threads.clear();
-  for (auto& connection : impl_->pending) ::close(connection.socket);
   impl_->pending.clear();
 }
 

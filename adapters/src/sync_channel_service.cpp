@@ -24,13 +24,6 @@ int serve_http_get(soap* ctx) {
       return soap_closesock(ctx);
     return SOAP_OK;
   }
-  if (path == "/health") {
-    static constexpr std::string_view body = "ok\n";
-    ctx->http_content = "text/plain; charset=utf-8";
-    if (soap_response(ctx, SOAP_FILE) || soap_send_raw(ctx, body.data(), body.size()) || soap_end_send(ctx))
-      return soap_closesock(ctx);
-    return SOAP_OK;
-  }
   return 404;
 }
 
@@ -46,10 +39,9 @@ void configure_server_context(soap* ctx, const ServerConfig& config) {
   ctx->recv_timeout = config.io_timeout_seconds;
   ctx->send_timeout = config.io_timeout_seconds;
   ctx->max_keep_alive = 100;
-  ctx->fget = serve_http_get;
-  // A client that closes its socket before the reply is written must cost one failed send,
-  // never a SIGPIPE that ends the process (gSOAP's default send() has no MSG_NOSIGNAL).
+  // Never a SIGPIPE from a peer that hung up (gSOAP sends on sockets for clients).
   ctx->socket_flags = MSG_NOSIGNAL;
+  ctx->fget = serve_http_get;
   install_contract_fault_hook(ctx);
 }
 
@@ -64,18 +56,8 @@ ISyncChannelHttpBindingService* SyncChannelService::copy() {
   return nullptr;
 }
 
-void SyncChannelService::serve_connection(SOAP_SOCKET socket, const char* peer_host) {
-  soap->socket = socket;
-  body_bound_.start_connection(soap);
-  if (peer_host) std::strncpy(soap->host, peer_host, sizeof soap->host - 1);
-  // A failed handshake (no client certificate when one is required, an untrusted one, a
-  // plain-HTTP client on the HTTPS port) ends the connection before any HTTP is read.
-  if (soap->ctx == nullptr || soap_ssl_accept(soap) == SOAP_OK) serve();
-  destroy();
-  soap_force_closesock(soap);
-}
-
-std::string SyncChannelService::serve_bytes(std::string_view request) {
+std::string SyncChannelService::serve_bytes(std::string_view request, const std::optional<ClientCertificate>& client_certificate) {
+  client_certificate_ = client_certificate;
   std::istringstream in{std::string(request)};
   std::ostringstream out;
   soap->socket = SOAP_INVALID_SOCKET;
@@ -86,6 +68,23 @@ std::string SyncChannelService::serve_bytes(std::string_view request) {
   destroy();
   soap->is = nullptr;
   soap->os = nullptr;
+  client_certificate_.reset();
+  return out.str();
+}
+
+std::string SyncChannelService::refusal_response(const Refusal& refusal, int http_status) {
+  std::ostringstream out;
+  soap->socket = SOAP_INVALID_SOCKET;
+  soap->os = &out;
+  soap_begin(soap);
+  body_bound_.start_connection(soap);
+  soap->keep_alive = 0;
+  contract_fault(soap, refusal);
+  body_bound_.respond_with(soap, http_status, nullptr);
+  soap_send_fault(soap);
+  destroy();
+  soap->os = nullptr;
+  body_bound_.start_connection(soap);
   return out.str();
 }
 
@@ -104,6 +103,7 @@ int SyncChannelService::SendMessage(sc__SendMessage* request, sc__SendMessageRes
   message.message_date = info.messageDate;
   message.sender_id = info.sender->senderId;
   message.password = text_or_empty(info.sender->password);
+  message.client_certificate = client_certificate_;
 
   auto document = extract_business_document(request->request->requestData->data ? request->request->requestData->data : "");
   if (!document) return contract_fault(soap, document.refusal());

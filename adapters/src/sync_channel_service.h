@@ -1,6 +1,7 @@
 #pragma once
 // The generated SyncChannel service bound to the pipeline: one instance serves one
 // connection at a time on one worker thread.
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,18 +19,21 @@ class SyncChannelService final : public ISyncChannelHttpBindingService {
   ISyncChannelHttpBindingService* copy() override;
   int SendMessage(sc__SendMessage* request, sc__SendMessageResponse& response) override;
 
-  // Serves the requests of one accepted connection (keep-alive included), then closes it.
-  void serve_connection(SOAP_SOCKET socket, const char* peer_host);
+  // Serves one request given as bytes (HTTP request or bare envelope) and returns what is
+  // to be written to the client. The server's workers serve every request this way, from
+  // the buffer the connection reactor filled; so do the fuzz target and replays.
+  // client_certificate: the TLS client certificate the request came with, if any.
+  std::string serve_bytes(std::string_view request, const std::optional<ClientCertificate>& client_certificate = std::nullopt);
 
-  // Serves one request given as bytes (HTTP request or bare envelope) and returns what
-  // would have been written to the socket: the same parser and hooks, without a socket.
-  // For the fuzz target and for replaying captured traffic.
-  std::string serve_bytes(std::string_view request);
+  // A whole HTTP response carrying the refusal as a contract fault, with this HTTP status
+  // (413 for an oversized request).
+  std::string refusal_response(const Refusal& refusal, int http_status);
 
  private:
   MessageHandler& handler_;
   ServerConfig config_;
   RequestBodyBound body_bound_;
+  std::optional<ClientCertificate> client_certificate_;
 };
 
 // Applies limits, timeouts, UTF-8 handling, ?wsdl and the fault hook to a gSOAP context.

@@ -61,7 +61,7 @@ struct Gateway::Impl {
         rules(load_rules()),
         journal(bus::Journal::open(config.journal)),
         dispatcher(journal, config.bus_endpoint, config.delivery),
-        server(config.log_messages ? static_cast<MessageHandler&>(logged) : pipeline, config.server) {
+        server(config.log_messages ? static_cast<MessageHandler&>(logged) : pipeline, with_health(config.server)) {
     pipeline.add(authenticate_sender(registry))
         .add(verify_signature(verifier))
         .add(authorize_signer())
@@ -75,6 +75,20 @@ struct Gateway::Impl {
   ~Impl() {
     server.stop();
     journal.on_commit(nullptr);
+  }
+
+  // GET /health: 503 with the reason while the delivery thread cannot write its state (it
+  // keeps delivering and retries; positions are kept in memory meanwhile).
+  adapters::ServerConfig with_health(adapters::ServerConfig server_config) {
+    server_config.health = [this] {
+      HealthReport report;
+      if (const auto error = dispatcher.stats().storage_error; !error.empty()) {
+        report.healthy = false;
+        report.problems.push_back("delivery storage: " + error);
+      }
+      return report;
+    };
+    return server_config;
   }
 
   routing::RoutingRules load_rules() const {

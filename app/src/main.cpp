@@ -18,7 +18,7 @@ commands:
              [--workers N] [--quiet]
              [--tls-cert CHAIN.pem --tls-key KEY.pem [--tls-client-ca CA.pem [--tls-require-client-cert]]]
              [--reload-poll SECONDS] [--max-backlog N] [--min-free-disk-mb N] [--max-failures N]
-             [--keep-payload-days N] [--keep-receipt-days N]
+             [--keep-payload-days N] [--keep-receipt-days N] [--request-timeout SECONDS] [--max-connections N]
              [--bus-key FILE.key] [--consumers FILE] | [--bus-plaintext]
              run the gateway (defaults: var/, 127.0.0.1:8080, tcp://127.0.0.1:5556, built-in routes);
              the registry, anchors, CRLs and routes reload on SIGHUP and when they change

@@ -29,6 +29,8 @@ class AuthenticateSender final : public Step {
   Status process(Exchange& exchange) override {
     auto provider = registry_.snapshot()->authenticate(exchange.inbound.sender_id, exchange.inbound.password);
     if (!provider) return provider.refusal();
+    if (auto bound = signing::check_client_certificate(provider.value(), exchange.inbound.client_certificate); !bound)
+      return bound.refusal();
     const auto* service = find_service(exchange.inbound.service_id);
     if (!service) return refuse(Code::ServiceUnknown, "serviceId is not routed by this gateway");
     const auto& allowed = provider->services;

@@ -4,7 +4,10 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -71,6 +74,56 @@ std::string derive(std::string_view password, const std::string& salt, int itera
   return std::string(reinterpret_cast<const char*>(derived), kHashBytes);
 }
 
+std::string normalized_fingerprint(std::string_view text) {
+  std::string hex;
+  for (const char c : text)
+    if (c != ':') hex += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return hex;
+}
+
+// %XX escapes, so that a subject with spaces is one whitespace-separated field.
+std::optional<std::string> percent_decoded(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;
+    const auto byte = from_hex(normalized_fingerprint(text.substr(i + 1, 2)));
+    if (byte.size() != 1) return std::nullopt;
+    out += byte;
+    i += 2;
+  }
+  return out;
+}
+
+std::string percent_encoded(std::string_view text) {
+  std::string out;
+  for (const char c : text) out += c == '%' ? "%25" : c == ' ' ? "%20" : c == '\t' ? "%09" : std::string(1, c);
+  return out;
+}
+
+// The optional key=value fields after the services; false on an unknown or malformed one.
+bool parse_binding(const std::string& field, Provider& provider) {
+  if (field.starts_with("tls-sha256=")) {
+    std::istringstream list(field.substr(11));
+    for (std::string hex; std::getline(list, hex, ',');) {
+      hex = normalized_fingerprint(hex);
+      if (hex.size() != 64 || from_hex(hex).size() != 32) return false;
+      provider.tls_fingerprints.push_back(hex);
+    }
+    return !provider.tls_fingerprints.empty();
+  }
+  if (field.starts_with("tls-subject=")) {
+    const auto subject = percent_decoded(std::string_view(field).substr(12));
+    if (!subject || subject->empty()) return false;
+    provider.tls_subject = *subject;
+    return true;
+  }
+  return false;
+}
+
 bool valid_bin_shape(const std::string& bin) {
   return bin.size() == 12 && bin.find_first_not_of("0123456789") == std::string::npos;
 }
@@ -96,10 +149,13 @@ ProviderRegistry ProviderRegistry::load(const std::filesystem::path& file) {
     Entry entry;
     std::string services;
     if (!(fields >> entry.provider.sender_id)) continue;  // blank or comment
-    std::string extra;
-    if (!(fields >> entry.provider.bin >> entry.password_hash >> services) || (fields >> extra))
+    if (!(fields >> entry.provider.bin >> entry.password_hash >> services))
       throw std::runtime_error(file.string() + ":" + std::to_string(number) +
-                               ": expected <senderId> <bin> <password-hash> <serviceId,...>");
+                               ": expected <senderId> <bin> <password-hash> <serviceId,...> [tls-sha256=...] [tls-subject=...]");
+    for (std::string extra; fields >> extra;)
+      if (!parse_binding(extra, entry.provider))
+        throw std::runtime_error(file.string() + ":" + std::to_string(number) + ": bad field " + extra.substr(0, 40) +
+                                 " (expected tls-sha256=<hex>[,<hex>] or tls-subject=<RFC 2253, spaces as %20>)");
     ParsedHash parsed;
     if (!valid_bin_shape(entry.provider.bin) || !parse_hash(entry.password_hash, parsed))
       throw std::runtime_error(file.string() + ":" + std::to_string(number) + ": bad BIN or password hash");
@@ -163,7 +219,24 @@ std::string ProviderRegistry::hash_password(std::string_view password) {
 std::string ProviderRegistry::format_line(const Provider& provider, std::string_view password) {
   std::string services;
   for (const auto& service : provider.services) services += (services.empty() ? "" : ",") + service;
-  return provider.sender_id + " " + provider.bin + " " + hash_password(password) + " " + services;
+  std::string line = provider.sender_id + " " + provider.bin + " " + hash_password(password) + " " + services;
+  if (!provider.tls_fingerprints.empty()) {
+    line += " tls-sha256=";
+    for (std::size_t i = 0; i < provider.tls_fingerprints.size(); ++i) line += (i ? "," : "") + provider.tls_fingerprints[i];
+  }
+  if (!provider.tls_subject.empty()) line += " tls-subject=" + percent_encoded(provider.tls_subject);
+  return line;
+}
+
+Status check_client_certificate(const Provider& provider, const std::optional<ClientCertificate>& presented) {
+  if (provider.tls_fingerprints.empty() && provider.tls_subject.empty()) return proceed();
+  if (!presented) return refuse(Code::SenderAuth, "sender is bound to a TLS client certificate; the request came without one");
+  const auto& allowed = provider.tls_fingerprints;
+  if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), normalized_fingerprint(presented->fingerprint_sha256)) == allowed.end())
+    return refuse(Code::SenderAuth, "the TLS client certificate is not the one bound to this sender");
+  if (!provider.tls_subject.empty() && provider.tls_subject != presented->subject)
+    return refuse(Code::SenderAuth, "the TLS client certificate's subject is not the one bound to this sender");
+  return proceed();
 }
 
 }  // namespace stagegate::signing

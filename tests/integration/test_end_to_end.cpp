@@ -1,7 +1,12 @@
 #define BOOST_TEST_MODULE end_to_end
 #include <boost/test/unit_test.hpp>
 
+#include <sqlite3.h>
+
+#include <thread>
+
 #include "integration/gateway_fixture.h"
+#include "support/http.h"
 
 using namespace stagegate;
 using namespace std::chrono_literals;
@@ -96,6 +101,32 @@ BOOST_AUTO_TEST_CASE(messages_arrive_in_journal_order) {
     BOOST_REQUIRE(delivered.has_value());
     BOOST_TEST(delivered->sequence == expected);
   }
+}
+
+// The delivery thread cannot write its state (another writer holds the journal file): the
+// process stays up, /health says why with 503, and says ok again once the writer lets go.
+BOOST_AUTO_TEST_CASE(a_storage_error_in_delivery_shows_in_health_and_clears) {
+  const auto health = [&] { return test::http_request(gateway->soap_port(), "GET", "/health"); };
+  BOOST_TEST(health().status == 200);
+  sqlite3* raw = nullptr;
+  BOOST_REQUIRE(sqlite3_open((dir / "journal.db").c_str(), &raw) == SQLITE_OK);
+  std::unique_ptr<sqlite3, decltype(&sqlite3_close)> other_writer(raw, &sqlite3_close);
+  BOOST_REQUIRE(sqlite3_exec(other_writer.get(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  bus::Subscriber monitoring(consumer_config("monitoring"));  // its registration must be written
+  const auto waited_for = [&](int status) {
+    for (int i = 0; i < 200; ++i) {
+      if (health().status == status) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  };
+  BOOST_REQUIRE(waited_for(503));
+  const auto failing = health();
+  BOOST_TEST(failing.body.find("delivery storage: ") == 0u, failing.body);
+  BOOST_TEST(failing.body.find("locked") != std::string::npos, failing.body);
+  BOOST_REQUIRE(sqlite3_exec(other_writer.get(), "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
+  BOOST_TEST(waited_for(200));
+  BOOST_TEST(health().body == "ok\n");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -27,7 +27,8 @@ int serve(int argc, char** argv) {
   const Arguments args(argc, argv, 2, {"quiet", "tls-require-client-cert", "bus-plaintext", "no-revocation-check"});
   std::vector<std::string> known{"var", "listen", "bus", "journal", "providers", "routes", "ca", "crl", "no-revocation-check", "workers", "quiet", "reload-poll",
                                  "tls-cert", "tls-key", "tls-client-ca", "tls-require-client-cert",
-                                 "max-backlog", "min-free-disk-mb", "max-failures", "keep-payload-days", "keep-receipt-days"};
+                                 "max-backlog", "min-free-disk-mb", "max-failures", "keep-payload-days", "keep-receipt-days",
+                                 "request-timeout", "max-connections"};
   known.insert(known.end(), kServerBusKeyOptions.begin(), kServerBusKeyOptions.end());
   args.allow_only(known);
   const Defaults defaults(args.get_or("var", "var"));
@@ -35,6 +36,8 @@ int serve(int argc, char** argv) {
   app::GatewayConfig config;
   std::tie(config.server.host, config.server.port) = parse_listen(args.get_or("listen", "127.0.0.1:8080"));
   config.server.workers = std::stoi(args.get_or("workers", "4"));
+  config.server.request_timeout_seconds = std::stoi(args.get_or("request-timeout", "10"));
+  config.server.max_connections = std::stoi(args.get_or("max-connections", "1024"));
   config.bus_endpoint = args.get_or("bus", "tcp://127.0.0.1:5556");
   config.delivery.security = server_bus_security(args, defaults, config.bus_endpoint);
   config.journal = args.get_or("journal", defaults.journal().string());

@@ -1,6 +1,13 @@
 #define BOOST_TEST_MODULE adapters
 #include <boost/test/unit_test.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <mutex>
 #include <vector>
 
@@ -160,12 +167,110 @@ BOOST_AUTO_TEST_CASE(escaped_string_data_is_accepted) {
   BOOST_TEST(handler.received.front().document == "<d xmlns=\"urn:x\">ok</d>");
 }
 
-BOOST_AUTO_TEST_CASE(oversized_request_is_refused) {
+BOOST_AUTO_TEST_CASE(oversized_request_is_refused_413_malformed) {
   std::string huge(3 * 1024 * 1024, 'x');
   const auto response = test::http_request(server.port(), "POST", "/",
       "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><x>" + huge + "</x></soap:Body></soap:Envelope>");
-  BOOST_TEST(response.status != 200);
+  BOOST_TEST(response.status == 413, response.headers);
+  BOOST_TEST(response.body.find("<errorCode>MALFORMED</errorCode>") != std::string::npos, response.body);
   BOOST_TEST(handler.received.empty());
 }
 
+BOOST_AUTO_TEST_CASE(health_is_ok_by_default) {
+  const auto response = test::http_request(server.port(), "GET", "/health");
+  BOOST_TEST(response.status == 200);
+  BOOST_TEST(response.body == "ok\n");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(health_hook_reports_problems_as_503_one_per_line) {
+  RecordingHandler handler;
+  adapters::ServerConfig config;
+  config.port = 0;
+  config.health = [] { return HealthReport{false, {"journal: disk I/O error", "delivery: retrying"}}; };
+  adapters::SoapServer server(handler, config);
+  server.start();
+  const auto response = test::http_request(server.port(), "GET", "/health");
+  BOOST_TEST(response.status == 503);
+  BOOST_TEST(response.headers.find("text/plain") != std::string::npos);
+  BOOST_TEST(response.body == "journal: disk I/O error\ndelivery: retrying\n");
+}
+
+namespace {
+// Sends each request on one connection in turn and returns the raw bytes of each answer
+// (read until the answer's Content-Length is complete).
+std::vector<std::string> on_one_connection(int port, const std::vector<std::string>& requests) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  BOOST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  const timeval limit{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  std::vector<std::string> answers;
+  for (const auto& request : requests) {
+    ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+    std::string raw;
+    char buffer[8192];
+    for (;;) {
+      const auto split = raw.find("\r\n\r\n");
+      if (split != std::string::npos) {
+        const auto at = raw.find("Content-Length: ");
+        if (at != std::string::npos && at < split && raw.size() >= split + 4 + std::stoul(raw.substr(at + 16))) break;
+      }
+      const auto n = ::recv(fd, buffer, sizeof buffer, 0);
+      if (n <= 0) break;
+      raw.append(buffer, static_cast<std::size_t>(n));
+    }
+    answers.push_back(raw);
+  }
+  ::close(fd);
+  return answers;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(keep_alive_connection_serves_several_requests) {
+  RecordingHandler handler;
+  adapters::SoapServer server(handler, adapters::ServerConfig{.host = "127.0.0.1", .port = 0, .tls = std::nullopt});
+  server.start();
+  const std::string health = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string wsdl = "GET /?wsdl HTTP/1.1\r\nHost: x\r\n\r\n";
+  const auto answers = on_one_connection(server.port(), {health, wsdl, health});
+  BOOST_REQUIRE_EQUAL(answers.size(), 3u);
+  BOOST_TEST(answers[0].starts_with("HTTP/1.1 200"), answers[0]);
+  BOOST_TEST(answers[1].find("SendMessageFault1_SendMessageFault") != std::string::npos, answers[1].substr(0, 300));
+  BOOST_TEST(answers[2].starts_with("HTTP/1.1 200"), answers[1].substr(0, 300));
+}
+
+BOOST_AUTO_TEST_CASE(a_request_trickling_past_the_deadline_is_closed) {
+  RecordingHandler handler;
+  adapters::ServerConfig config;
+  config.port = 0;
+  config.request_timeout_seconds = 1;
+  adapters::SoapServer server(handler, config);
+  server.start();
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(server.port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  BOOST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  const auto start = std::chrono::steady_clock::now();
+  ::send(fd, "POST / HTTP/1.1\r\n", 17, MSG_NOSIGNAL);
+  bool closed = false;
+  for (int i = 0; i < 30 && !closed; ++i) {
+    ::send(fd, "X", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    pollfd watched{fd, POLLIN, 0};
+    if (::poll(&watched, 1, 100) > 0) {
+      char byte;
+      closed = ::recv(fd, &byte, 1, MSG_DONTWAIT) <= 0;
+    }
+  }
+  const auto took = std::chrono::steady_clock::now() - start;
+  ::close(fd);
+  BOOST_TEST(closed);
+  BOOST_TEST((took >= std::chrono::milliseconds(900) && took < std::chrono::milliseconds(1800)));
+  BOOST_TEST(handler.received.empty());
+}

@@ -29,6 +29,48 @@ BOOST_AUTO_TEST_CASE(lines_written_by_format_line_load_and_authenticate) {
              registry.authenticate("akimat", "wrong").refusal().reason);
 }
 
+BOOST_AUTO_TEST_CASE(certificate_binding_fields_round_trip_and_bind_the_sender) {
+  test::TempDir dir;
+  const std::string fingerprint(64, 'a');
+  const std::string rotated = "BB:" + std::string(62, 'b').substr(0, 60) + "bb";
+  {
+    Provider bound{"akimat", "050140001238", {"STAGE_NOTIFICATION"}};
+    bound.tls_fingerprints = {fingerprint};
+    bound.tls_subject = "CN=akimat system,O=Akimat";
+    std::ofstream out(dir / "providers.conf");
+    out << ProviderRegistry::format_line(bound, "s3cret") << "\n"
+        << "old 050140001238 " << ProviderRegistry::hash_password("p") << " STAGE_NOTIFICATION\n"
+        << "rotating 050140001238 " << ProviderRegistry::hash_password("p") << " STAGE_NOTIFICATION tls-sha256="
+        << fingerprint << "," << rotated << "\n";
+  }
+  const auto registry = ProviderRegistry::load(dir / "providers.conf");
+  const auto bound = registry.authenticate("akimat", "s3cret");
+  BOOST_REQUIRE(bound.ok());
+  BOOST_TEST(bound->tls_subject == "CN=akimat system,O=Akimat");
+  const ClientCertificate right{"CN=akimat system,O=Akimat", fingerprint};
+  BOOST_TEST(check_client_certificate(bound.value(), right).ok());
+  BOOST_TEST(check_client_certificate(bound.value(), std::nullopt).refusal().code == Code::SenderAuth);
+  BOOST_TEST(check_client_certificate(bound.value(), ClientCertificate{right.subject, std::string(64, 'c')}).refusal().code == Code::SenderAuth);
+  BOOST_TEST(check_client_certificate(bound.value(), ClientCertificate{"CN=other", fingerprint}).refusal().code == Code::SenderAuth);
+  const auto old = registry.authenticate("old", "p");
+  BOOST_REQUIRE(old.ok());
+  BOOST_TEST(check_client_certificate(old.value(), std::nullopt).ok());
+  const auto rotating = registry.authenticate("rotating", "p");
+  BOOST_REQUIRE(rotating.ok());
+  BOOST_TEST(rotating->tls_fingerprints.size() == 2u);
+  BOOST_TEST(check_client_certificate(rotating.value(), ClientCertificate{"CN=x", std::string(62, 'b') + "bb"}).ok());
+}
+
+BOOST_AUTO_TEST_CASE(bad_binding_fields_name_file_and_line) {
+  test::TempDir dir;
+  {
+    std::ofstream out(dir / "providers.conf");
+    out << "akimat 050140001238 " << ProviderRegistry::hash_password("p") << " STAGE_NOTIFICATION tls-sha256=zz\n";
+  }
+  BOOST_CHECK_EXCEPTION(ProviderRegistry::load(dir / "providers.conf"), std::runtime_error,
+                        [](const std::runtime_error& e) { return std::string(e.what()).find(":1: bad field") != std::string::npos; });
+}
+
 BOOST_AUTO_TEST_CASE(hashes_are_salted) {
   BOOST_TEST(ProviderRegistry::hash_password("same") != ProviderRegistry::hash_password("same"));
   BOOST_TEST(ProviderRegistry::hash_password("same").rfind("pbkdf2-sha256$10000$", 0) == 0u);

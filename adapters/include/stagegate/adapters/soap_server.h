@@ -1,25 +1,40 @@
 #pragma once
 // The bus SyncChannel endpoint (CONTRACT.md section 1): HTTP or HTTPS, SOAP 1.1, GET /?wsdl.
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "stagegate/adapters/tls.h"
+#include "stagegate/core/health.h"
 #include "stagegate/core/message.h"
 
 namespace stagegate::adapters {
 
+// Requests are read by one event loop (epoll) and only complete ones reach the `workers`,
+// so slow or hostile clients hold sockets, never workers.
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0 picks a free port; see SoapServer::port()
   int workers = 4;
-  std::size_t max_request_bytes = 2 * 1024 * 1024;  // larger bodies are refused MALFORMED
+  // Larger bodies (declared or streamed) are refused with HTTP 413 and a MALFORMED fault.
+  std::size_t max_request_bytes = 2 * 1024 * 1024;
   int max_xml_depth = 64;
-  int io_timeout_seconds = 30;
+  int io_timeout_seconds = 30;  // deadline for writing one whole response
   std::optional<ServerTls> tls;  // HTTPS when set
+  // Deadline for a whole request (TLS handshake, head and body) from its first byte
+  // (a new connection: from accept); a connection that misses it is closed.
+  int request_timeout_seconds = 10;
+  int keep_alive_timeout_seconds = 5;  // an idle keep-alive connection is closed after this
+  // Open connections at most; past it a new connection is answered 503 (TLS: closed) at once.
+  int max_connections = 1024;
+  // GET /health: 200 "ok" when healthy (or unset), else 503 with one problem per line.
+  std::function<HealthReport()> health = {};
 };
 
+// Constructing a server sets SIGPIPE to ignored for the process: OpenSSL writes with
+// write(), and one peer closing its socket must never end the gateway.
 class SoapServer {
  public:
   // Binds at construction; throws std::runtime_error when the address cannot be bound.

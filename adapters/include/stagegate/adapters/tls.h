@@ -2,7 +2,8 @@
 // TLS for the SyncChannel: the server side (HTTPS on the SOAP port, optional client
 // certificates) and the client side (`stagegate send` to an https:// URL).
 // All paths are PEM files; a bad file is a startup error (std::runtime_error).
-// Using TLS sets SIGPIPE to ignored for the process (OpenSSL writes with write()).
+// Using TLS, or starting a SoapServer at all, sets SIGPIPE to ignored for the process
+// (OpenSSL writes with write()).
 #include <filesystem>
 
 namespace stagegate::adapters {

@@ -1,6 +1,7 @@
 #pragma once
 // What the SOAP adapter hands to the pipeline, and what the pipeline answers.
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "stagegate/core/result.h"
@@ -9,6 +10,12 @@ namespace stagegate {
 
 // The bus envelope's requestInfo plus the business document, as received.
 // Every field is untrusted.
+// The client certificate a TLS peer presented and the server verified against its client CA.
+struct ClientCertificate {
+  std::string subject;             // RFC 2253
+  std::string fingerprint_sha256;  // lowercase hex of the SHA-256 of the DER certificate
+};
+
 struct InboundMessage {
   std::string message_id;
   std::string correlation_id;
@@ -17,6 +24,8 @@ struct InboundMessage {
   std::string sender_id;
   std::string password;
   std::string document;  // the business document's bytes (the single child of requestData/data)
+  // Set when the request came over TLS with a verified client certificate.
+  std::optional<ClientCertificate> client_certificate;
 };
 
 // CONTRACT.md section 5: the SCSS001 receipt.

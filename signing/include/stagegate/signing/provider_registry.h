@@ -1,17 +1,24 @@
 #pragma once
 // The provider registry: who may send, with which password, for which BIN and serviceIds.
 // File format (one provider a line, '#' comments), fields separated by whitespace:
-//   <senderId> <bin> <password-hash> <serviceId>[,<serviceId>...]
+//   <senderId> <bin> <password-hash> <serviceId>[,<serviceId>...] [tls-sha256=<hex>[,<hex>...]] [tls-subject=<dn>]
 // where <password-hash> is pbkdf2-sha256$<iterations>$<salt-hex>$<hash-hex>.
+// The optional fields bind the sender to its TLS client certificate (with client-certificate
+// TLS): tls-sha256 lists the SHA-256 fingerprints of the DER certificates it may use (several
+// for rotation; hex, colons allowed), tls-subject the certificate's RFC 2253 subject with
+// spaces (and '%') written %20 (%25). A bound sender whose request comes without a verified
+// client certificate, or with another one, is SENDER_AUTH.
 // Copies share the memory of passwords already accepted (so a copy is as fast as the original).
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "stagegate/core/message.h"
 #include "stagegate/core/result.h"
 
 namespace stagegate::signing {
@@ -20,7 +27,13 @@ struct Provider {
   std::string sender_id;
   std::string bin;
   std::vector<std::string> services;
+  std::vector<std::string> tls_fingerprints = {};  // lowercase hex, no colons; empty: not bound by fingerprint
+  std::string tls_subject = {};                // RFC 2253; empty: not bound by subject
 };
+
+// SENDER_AUTH when the provider is bound to a client certificate and the request came without
+// one or with another one.
+Status check_client_certificate(const Provider& provider, const std::optional<ClientCertificate>& presented);
 
 class ProviderRegistry {
  public:

@@ -1,0 +1,68 @@
+#pragma once
+// Incremental HTTP/1.x request framing for the connection reactor: bytes arrive in any
+// pieces, and the reader says when one whole request (head and body, Content-Length or
+// chunked) is buffered, or why it never will be. It never interprets the body: gSOAP
+// parses the complete request afterwards, from memory.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace stagegate::adapters {
+
+struct HttpRequestLimits {
+  std::size_t max_head_bytes = 64 * 1024;
+  std::size_t max_body_bytes = 2 * 1024 * 1024;
+};
+
+enum class ReadState {
+  need_more,  // keep reading
+  complete,   // request() holds one whole request
+  too_large,  // head or body over the limits: answer 413
+  malformed,  // not HTTP/1.x framing we accept: close
+};
+
+class HttpRequestReader {
+ public:
+  explicit HttpRequestReader(HttpRequestLimits limits) : limits_(limits) {}
+
+  // Appends bytes and advances the framing.
+  ReadState feed(std::string_view bytes);
+  ReadState state() const { return state_; }
+
+  // With complete(): the request's bytes, head and body, exactly as received.
+  std::string_view request() const { return std::string_view(buffer_).substr(0, request_end_); }
+  std::string_view method() const { return method_; }
+  std::string_view target() const { return target_; }
+  // HTTP/1.1 without "Connection: close", or HTTP/1.0 with "Connection: keep-alive".
+  bool keep_alive() const { return keep_alive_; }
+  // Why too_large or malformed, for the refusal and the log.
+  const std::string& reason() const { return reason_; }
+  // Whether any byte of a request has arrived (an idle keep-alive connection has none).
+  bool started() const { return !buffer_.empty(); }
+
+  // After a complete request was served: forget it, keep any pipelined bytes after it.
+  ReadState next_request();
+
+ private:
+  ReadState advance();
+  ReadState parse_head(std::size_t head_end, std::size_t body_start);
+  ReadState advance_chunks();
+  ReadState fail(ReadState state, std::string reason);
+
+  HttpRequestLimits limits_;
+  std::string buffer_;
+  ReadState state_ = ReadState::need_more;
+  std::string reason_;
+  std::string method_;
+  std::string target_;
+  bool keep_alive_ = false;
+  bool head_done_ = false;
+  bool chunked_ = false;
+  std::size_t body_start_ = 0;
+  std::size_t content_length_ = 0;
+  std::size_t chunk_cursor_ = 0;     // where the next chunk-size line starts
+  std::size_t chunked_body_bytes_ = 0;
+  std::size_t request_end_ = 0;
+};
+
+}  // namespace stagegate::adapters
