@@ -110,7 +110,7 @@ int consume(const Arguments& args) {
   Outbox outbox(db_file(args));
   for (const auto id : outbox.settle_interrupted())
     log_line("outbox=" + std::to_string(id) + " undeliverable reason=\"uncertain: interrupted during SMTP\"");
-  const auto keys = CitizenKeys::open_or_create(secret_file(args));
+  const auto keys = CitizenKeys::load_or_create(secret_file(args));
   const auto domain = smtp.from.find('@') == std::string::npos ? std::string("localhost") : smtp.from.substr(smtp.from.find('@') + 1);
   NotificationConsumer consumer(outbox, keys, templates, domain);
 
@@ -193,7 +193,7 @@ int import_contacts(const Arguments& args) {
   const auto& file = args.positional()[2];
   std::ifstream in(file);
   if (!in) throw std::runtime_error("cannot read " + file);
-  const auto keys = CitizenKeys::open_or_create(secret_file(args));
+  const auto keys = CitizenKeys::load_or_create(secret_file(args));
   std::vector<std::pair<std::string, std::string>> contacts;
   std::string line;
   bool first = true;
@@ -212,7 +212,7 @@ int import_contacts(const Arguments& args) {
       std::cerr << "stagegate notify: " << file << " line " << number << ": the second column must be one e-mail address\n";
       return 1;
     }
-    contacts.emplace_back(keys.key_of(id), email);
+    contacts.emplace_back(keys.digest(id), email);
   }
   Outbox outbox(db_file(args));
   const auto imported = outbox.import_contacts(contacts);

@@ -20,7 +20,7 @@ Result<Recorded> NotificationConsumer::handle(const std::string& payload, std::u
   entry.application_id = change->application_id;
   entry.stage = change->stage;
   entry.stage_name = change->stage_name;
-  entry.citizen = keys_.key_of(change->recipient_number);
+  entry.citizen = keys_.digest(change->recipient_number);
   entry.message_id = message_id_for(entry.application_id, entry.stage, entry.citizen, mail_domain_);
   entry.subject = rendered.subject;
   entry.body = rendered.body;

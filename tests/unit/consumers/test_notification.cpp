@@ -155,9 +155,9 @@ BOOST_AUTO_TEST_CASE(the_same_stage_for_the_same_citizen_is_queued_once) {
   BOOST_TEST(outbox.last_sequence() == 11u);  // the refused one is not recorded: it comes again
 
   const auto rows = outbox.list({"pending"});
-  BOOST_TEST(rows[0].entry.citizen == keys.key_of(kIin));
+  BOOST_TEST(rows[0].entry.citizen == keys.digest(kIin));
   BOOST_TEST(rows[0].entry.citizen.find(kIin) == std::string::npos);
-  BOOST_TEST(rows[0].entry.message_id == message_id_for("A1", 2, keys.key_of(kIin), "notify.test"));
+  BOOST_TEST(rows[0].entry.message_id == message_id_for("A1", 2, keys.digest(kIin), "notify.test"));
   BOOST_TEST(rows[0].entry.body.find("Сейткали") != std::string::npos);
   BOOST_TEST(rows[0].entry.body.find("Уважаемый") != std::string::npos);
 
@@ -208,12 +208,12 @@ BOOST_AUTO_TEST_CASE(delivers_retries_and_gives_up_with_reasons) {
   const int port = test::free_loopback_port();
   Outbox outbox(dir / "notification.db");
   const CitizenKeys keys(std::string(32, 'k'));
-  BOOST_TEST(outbox.import_contacts({{keys.key_of("111111111111"), "citizen@mail.test"},
-                                     {keys.key_of("222222222222"), "rejected@mail.test"}})
+  BOOST_TEST(outbox.import_contacts({{keys.digest("111111111111"), "citizen@mail.test"},
+                                     {keys.digest("222222222222"), "rejected@mail.test"}})
                  .value() == 2u);
-  BOOST_TEST((outbox.record(entry_for("OK", 1, keys.key_of("111111111111")), 1).value() == Recorded::Queued));
-  BOOST_TEST((outbox.record(entry_for("NO-CONTACT", 1, keys.key_of("333333333333")), 2).value() == Recorded::Queued));
-  BOOST_TEST((outbox.record(entry_for("REJECTED", 1, keys.key_of("222222222222")), 3).value() == Recorded::Queued));
+  BOOST_TEST((outbox.record(entry_for("OK", 1, keys.digest("111111111111")), 1).value() == Recorded::Queued));
+  BOOST_TEST((outbox.record(entry_for("NO-CONTACT", 1, keys.digest("333333333333")), 2).value() == Recorded::Queued));
+  BOOST_TEST((outbox.record(entry_for("REJECTED", 1, keys.digest("222222222222")), 3).value() == Recorded::Queued));
 
   const SmtpMailer mailer(SmtpConfig{"smtp://127.0.0.1:" + std::to_string(port), "notify@test.kz", "", "", false, 5000});
   std::vector<std::string> log;
@@ -245,7 +245,7 @@ BOOST_AUTO_TEST_CASE(delivers_retries_and_gives_up_with_reasons) {
   BOOST_TEST(mails[0].to == std::vector<std::string>{"citizen@mail.test"});
   BOOST_TEST(mails[0].subject == "Тема / Тақырып");
   BOOST_TEST(mails[0].body == "Мәтін\n\n----------\n\nТекст");
-  BOOST_TEST(mails[0].message_id == message_id_for("OK", 1, keys.key_of("111111111111"), "test.kz"));
+  BOOST_TEST(mails[0].message_id == message_id_for("OK", 1, keys.digest("111111111111"), "test.kz"));
   const auto given_up = outbox.list({"undeliverable"});
   BOOST_REQUIRE_EQUAL(given_up.size(), 2u);
   BOOST_TEST(given_up[1].entry.application_id == "REJECTED");

@@ -28,7 +28,7 @@ struct OutboxEntry {
   std::string application_id;
   int stage = 0;
   std::string stage_name;
-  std::string citizen;  // CitizenKeys::key_of(recipient's IIN/BIN)
+  std::string citizen;  // CitizenKeys::digest(recipient's IIN/BIN)
   std::string message_id;
   std::string subject;
   std::string body;

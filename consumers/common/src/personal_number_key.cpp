@@ -1,4 +1,4 @@
-#include "stagegate/knowledge_base/recipient_key.h"
+#include "stagegate/consumers/personal_number_key.h"
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -8,10 +8,11 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <fstream>
 #include <stdexcept>
 
-namespace stagegate::knowledge_base {
+namespace stagegate::consumers {
 namespace {
 
 std::string to_hex(const unsigned char* bytes, std::size_t size) {
@@ -43,30 +44,37 @@ void create_secret(const std::filesystem::path& file) {
 
 }  // namespace
 
-RecipientKey RecipientKey::load_or_create(const std::filesystem::path& file) {
+PersonalNumberKey PersonalNumberKey::load_or_create(const std::filesystem::path& file) {
   if (!std::filesystem::exists(file)) create_secret(file);
   std::ifstream in(file);
   std::string secret;
   if (!in || !std::getline(in, secret) || secret.size() < 32)
-    throw std::runtime_error("the recipient key secret " + file.string() + " is unreadable or shorter than 32 characters");
-  return RecipientKey(secret);
+    throw std::runtime_error("the secret " + file.string() + " is unreadable or shorter than 32 characters");
+  return PersonalNumberKey(secret);
 }
 
-RecipientKey::RecipientKey(std::string secret) : secret_(std::move(secret)) {
-  if (secret_.empty()) throw std::invalid_argument("empty recipient key secret");
+PersonalNumberKey::PersonalNumberKey(std::string secret) : secret_(std::move(secret)) {
+  if (secret_.empty()) throw std::invalid_argument("empty secret");
 }
 
-std::string RecipientKey::digest(const std::string& id) const {
+std::string PersonalNumberKey::digest(const std::string& number) const {
   std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
   unsigned int size = 0;
-  if (!HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()), reinterpret_cast<const unsigned char*>(id.data()),
-            id.size(), mac.data(), &size))
+  if (!HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()), reinterpret_cast<const unsigned char*>(number.data()),
+            number.size(), mac.data(), &size))
     throw std::runtime_error("HMAC-SHA256 failed");
   return to_hex(mac.data(), size);
 }
 
-bool RecipientKey::matches(const std::string& id, const std::string& stored) const {
-  return equal_in_constant_time(digest(id), stored);
+bool PersonalNumberKey::matches(const std::string& number, const std::string& stored) const {
+  return equal_in_constant_time(digest(number), stored);
+}
+
+std::string sha256_hex(const std::string& text) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int size = 0;
+  EVP_Digest(text.data(), text.size(), digest.data(), &size, EVP_sha256(), nullptr);
+  return to_hex(digest.data(), size);
 }
 
 bool equal_in_constant_time(const std::string& a, const std::string& b) {
@@ -74,4 +82,4 @@ bool equal_in_constant_time(const std::string& a, const std::string& b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-}  // namespace stagegate::knowledge_base
+}  // namespace stagegate::consumers
