@@ -1,18 +1,7 @@
 #!/usr/bin/env bash
 # The README walkthrough against the real binary: dev-setup, serve, sign, send, tail, refusals.
 # usage: cli_walkthrough.sh STAGEGATE_BINARY SAMPLES_DIR
-set -euo pipefail
-stagegate=$1
-samples=$2
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
+source "$(dirname "${BASH_SOURCE[0]}")/../support/walkthrough.sh" "$@"
 
 "$stagegate" dev-setup --var var
 # The development CRL: made once, kept while current, remade within 7 days of its nextUpdate.
@@ -36,12 +25,7 @@ set -e
 mv ca.crl.pem.kept var/pki/ca.crl.pem
 [ "$status" -eq 2 ] && grep -q 'no CRL' no-crl.log || { echo "FAIL: started without a CRL"; cat no-crl.log; exit 1; }
 # Port 0 and tcp://...:* let the kernel pick free ports; the startup line names them.
-"$stagegate" serve --var var --listen 127.0.0.1:0 --bus 'tcp://127.0.0.1:*' 2>serve.log &
-pids+=($!)
-for _ in $(seq 100); do grep -q 'SyncChannel on' serve.log 2>/dev/null && break; sleep 0.1; done
-url=$(sed -n 's|.*SyncChannel on \(http://[^ ]*/\) .*|\1|p' serve.log)
-bus=$(sed -n 's|.*, bus \(tcp://[^,]*\), journal.*|\1|p' serve.log)
-[ -n "$url" ] && [ -n "$bus" ] || { echo "FAIL: gateway did not start"; cat serve.log; exit 1; }
+start_gateway
 curl -fsS "$url?wsdl" -o wsdl.xml
 grep -q 'SendMessageFault1_SendMessageFault' wsdl.xml || { echo "FAIL: no WSDL at ?wsdl"; cat serve.log; exit 1; }
 

@@ -3,27 +3,11 @@
 # signed SERVICE_INFO and stage messages, the operator lookup with curl (200 / 404 / 401),
 # `kb service`, `kb record` and `kb overdue`, and owner-only files.
 # usage: kb_walkthrough.sh STAGEGATE_BINARY SAMPLES_DIR
-set -euo pipefail
-stagegate=$1
-samples=$2
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
+source "$(dirname "${BASH_SOURCE[0]}")/../support/walkthrough.sh" "$@"
 fail() { echo "FAIL: $*"; cat serve.log kb.log 2>/dev/null || true; exit 1; }
 
 "$stagegate" dev-setup --var var >/dev/null
-"$stagegate" serve --var var --listen 127.0.0.1:0 --bus 'tcp://127.0.0.1:*' 2>serve.log &
-pids+=($!)
-for _ in $(seq 100); do grep -q 'SyncChannel on' serve.log 2>/dev/null && break; sleep 0.1; done
-url=$(sed -n 's|.*SyncChannel on \(http://[^ ]*/\) .*|\1|p' serve.log)
-bus=$(sed -n 's|.*, bus \(tcp://[^,]*\), journal.*|\1|p' serve.log)
-[ -n "$url" ] && [ -n "$bus" ] || fail "gateway did not start"
+start_gateway
 
 "$stagegate" kb consume --var var --endpoint "$bus" --listen 127.0.0.1:0 2>kb.log &
 pids+=($!)
