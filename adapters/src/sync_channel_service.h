@@ -19,9 +19,10 @@ class SyncChannelService final : public ISyncChannelHttpBindingService {
   ISyncChannelHttpBindingService* copy() override;
   int SendMessage(sc__SendMessage* request, sc__SendMessageResponse& response) override;
 
-  // Serves one request given as bytes (HTTP request or bare envelope) and returns what is
-  // to be written to the client. The server's workers serve every request this way, from
-  // the buffer the connection reactor filled; so do the fuzz target and replays.
+  // Serves one request given as bytes and returns what is to be written to the client. The
+  // bytes must be one request framed by HttpRequestReader (the connection reactor's check):
+  // gSOAP's own header parsing is not safe on unframed input (a negative Content-Length makes
+  // it allocate a negative size). The workers, the fuzz target and replays all frame first.
   // client_certificate: the TLS client certificate the request came with, if any.
   std::string serve_bytes(std::string_view request, const std::optional<ClientCertificate>& client_certificate = std::nullopt);
 

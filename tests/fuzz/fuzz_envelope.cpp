@@ -1,11 +1,14 @@
-// The envelope reader: HTTP request line and headers, the gSOAP parser with our limits and
-// hooks (body bound, contract faults), business-document extraction. Whatever the bytes,
-// the reply is an HTTP response and the handler sees only envelopes that parsed.
+// The envelope reader as the server runs it: HTTP framing by HttpRequestReader (what the
+// connection reactor does before any worker sees a request), then the gSOAP parser with our
+// limits and hooks (body bound, contract faults) and business-document extraction. Whatever
+// the bytes, the reply is an HTTP response and the handler sees only envelopes that parsed.
+// (gSOAP alone allocates a negative size for "Content-Length: -74": the framing refuses it.)
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string_view>
 
+#include "http_request_reader.h"
 #include "sync_channel_service.h"
 
 namespace {
@@ -32,6 +35,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return limits;
   }();
   static stagegate::adapters::SyncChannelService service(handler, config);
-  service.serve_bytes(std::string_view(reinterpret_cast<const char*>(data), size));
+  stagegate::adapters::HttpRequestReader framing({16 * 1024, config.max_request_bytes});
+  if (framing.feed(std::string_view(reinterpret_cast<const char*>(data), size)) != stagegate::adapters::ReadState::complete)
+    return 0;  // the reactor answers 400 or 413 and no worker sees it
+  service.serve_bytes(framing.request());
   return 0;
 }
