@@ -8,6 +8,7 @@
 #include "stagegate/bus/subscriber.h"
 #include "stagegate/core/clock.h"
 #include "stagegate/core/log_field.h"
+#include "stagegate/monitoring/local_time.h"
 #include "stagegate/monitoring/monitor.h"
 #include "stagegate/monitoring/report.h"
 
@@ -40,9 +41,15 @@ monitoring::WorkingCalendar load_calendar(const Arguments& args) {
   return monitoring::WorkingCalendar::load(args.get_or("calendar", STAGEGATE_MONITORING_DATA "/kz-calendar.conf"));
 }
 
+// The zone every local date is taken in (monitoring/local_time.h), for the whole process.
+void choose_time_zone(const Arguments& args) {
+  monitoring::set_local_time_zone(args.get_or("time-zone", monitoring::kDefaultTimeZone));
+}
+
 monitoring::Date today(const Arguments& args) {
+  choose_time_zone(args);
   if (args.has("today")) return monitoring::parse_date(args.required("today"));
-  return monitoring::parse_date(now_utc().substr(0, 10));
+  return monitoring::local_today();
 }
 
 }  // namespace
@@ -52,13 +59,17 @@ monitoring::Date today(const Arguments& args) {
 // each application's stages, planned date and overdue in its store.
 int monitor(int argc, char** argv) {
   const Arguments args(argc, argv, 2, {"plaintext"});
-  std::vector<std::string> known{"endpoint", "store", "var", "calendar", "services", "name", "window", "destination"};
+  std::vector<std::string> known{"endpoint", "store", "var", "calendar", "services", "name", "window", "destination",
+                                 "time-zone"};
   known.insert(known.end(), kConsumerBusKeyOptions.begin(), kConsumerBusKeyOptions.end());
   args.allow_only(known);
+  choose_time_zone(args);
   const auto calendar = load_calendar(args);
   const auto services = monitoring::ServiceCatalogue::load(args.get_or("services", STAGEGATE_MONITORING_DATA "/services.conf"));
   auto store = monitoring::open_store(store_location(args));
-  monitoring::Monitor monitor(*store, calendar, services);
+  monitoring::Monitor monitor(*store, calendar, services, [](const std::string& warning) {
+    std::clog << now_utc() << " stagegate monitor: warning: " << warning << std::endl;
+  });
 
   bus::SubscriberConfig config;
   config.endpoint = args.get_or("endpoint", "tcp://127.0.0.1:5556");
@@ -75,7 +86,7 @@ int monitor(int argc, char** argv) {
   if (!subscriber.wait_ready(std::chrono::seconds(10)) && subscriber.denied()) return refused();
   std::clog << "stagegate monitor: consumer " << config.name << " on " << config.endpoint << ", store "
             << describe_store(store_location(args)) << ", resuming after " << config.processed << ", " << services.size()
-            << " services in the catalogue" << std::endl;
+            << " services in the catalogue, local dates in " << monitoring::local_time_zone() << std::endl;
   for (;;) {
     const auto message = subscriber.receive(std::chrono::seconds(1));
     if (!message && subscriber.denied()) return refused();
@@ -89,21 +100,30 @@ int monitor(int argc, char** argv) {
     }
     if (applied.value() == monitoring::Applied::RecordedAfterClosed)
       std::clog << now_utc() << " seq=" << message->sequence << ": stage after CLOSED recorded and flagged" << std::endl;
+    if (applied.value() == monitoring::Applied::RecordedWithFinding)
+      std::clog << now_utc() << " seq=" << message->sequence << ": recorded with a data finding (see status --problems)"
+                << std::endl;
     subscriber.acknowledge(*message);
   }
 }
 
 int status(int argc, char** argv) {
-  const Arguments args(argc, argv, 2);
-  args.allow_only({"application", "store", "var", "calendar", "today"});
+  const Arguments args(argc, argv, 2, {"problems"});
+  args.allow_only({"application", "store", "var", "calendar", "today", "time-zone", "problems"});
   const auto calendar = load_calendar(args);
+  const auto day = today(args);
   auto store = monitoring::open_store(store_location(args));
+  if (args.has("problems")) {
+    // Applications with no planned date (and why) or with data findings, for operators to act on.
+    std::cout << monitoring::describe_problems(store->with_problems());
+    return 0;
+  }
   const auto found = store->find(args.required("application"));
   if (found.empty()) {
     std::cerr << "stagegate status: no application " << args.required("application") << " in " << describe_store(store_location(args)) << '\n';
     return 1;
   }
-  for (const auto& application : found) std::cout << monitoring::describe(application, today(args), calendar);
+  for (const auto& application : found) std::cout << monitoring::describe(application, day, calendar);
   return 0;
 }
 

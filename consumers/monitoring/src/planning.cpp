@@ -43,32 +43,52 @@ const ServiceTerm* ServiceCatalogue::find(const std::string& code) const {
   return found == terms_.end() ? nullptr : &found->second;
 }
 
-Date local_date_of(const std::string& date_time) { return parse_date(date_time.substr(0, 10)); }
+namespace {
 
-std::optional<Date> compute_planned_date(const std::string& reception, const ServiceTerm& term,
-                                         const WorkingCalendar& calendar) {
-  const Date received = local_date_of(reception);
-  if (!calendar.covers(received)) return std::nullopt;
+std::string not_covered(Date day) {
+  return "the calendar does not cover " + std::to_string(static_cast<int>(day.year()));
+}
+
+}  // namespace
+
+TermEnd plan_from_term(const std::string& reception, const ServiceTerm& term, const WorkingCalendar& calendar) {
+  const auto instant = instant_of(reception);
+  if (!instant) return {std::nullopt, "reception date " + reception + " is not an xsd:dateTime"};
+  const auto received = local_moment(*instant);
+  if (!calendar.covers(received.day)) return {std::nullopt, not_covered(received.day)};
   Date planned;
   switch (term.unit) {
     case TermUnit::WorkingDays:
-      planned = calendar.add_working_days(received, term.amount);
+      planned = calendar.add_working_days(received.day, term.amount);
       break;
     case TermUnit::CalendarDays: {
-      planned = Date(std::chrono::sys_days(received) + std::chrono::days(term.amount));
-      if (!calendar.is_working_day(planned)) planned = calendar.add_working_days(planned, 1);
+      planned = Date(std::chrono::sys_days(received.day) + std::chrono::days(term.amount));
+      if (calendar.covers(planned) && !calendar.is_working_day(planned)) planned = calendar.add_working_days(planned, 1);
       break;
     }
-    case TermUnit::Hours: {
-      unsigned hour = 0, minute = 0;
-      std::sscanf(reception.c_str() + 11, "%2u:%2u", &hour, &minute);
-      const auto minutes = hour * 60 + minute + static_cast<unsigned>(term.amount) * 60;
-      planned = Date(std::chrono::sys_days(received) + std::chrono::days(minutes / (24 * 60)));
+    case TermUnit::Hours:
+      // On the clock: the local date of the instant the term runs out.
+      planned = local_date_at(*instant + std::chrono::hours(term.amount));
       break;
-    }
   }
-  if (!calendar.covers(planned)) return std::nullopt;
-  return planned;
+  if (!calendar.covers(planned)) return {std::nullopt, not_covered(planned)};
+  return {planned, {}};
+}
+
+std::optional<Date> compute_planned_date(const std::string& reception, const ServiceTerm& term,
+                                         const WorkingCalendar& calendar) {
+  return plan_from_term(reception, term, calendar).date;
+}
+
+std::optional<int> entry_delay_working_days(const std::string& event, const std::string& entered,
+                                            const WorkingCalendar& calendar) {
+  const auto event_instant = instant_of(event);
+  const auto entered_instant = instant_of(entered);
+  if (!event_instant || !entered_instant) return std::nullopt;
+  const auto event_day = local_date_at(*event_instant);
+  const auto entered_day = local_date_at(*entered_instant);
+  if (!calendar.covers(event_day) || !calendar.covers(entered_day)) return std::nullopt;
+  return calendar.working_days_between(event_day, entered_day);
 }
 
 Overdue overdue_between(Date planned, Date actual, const WorkingCalendar& calendar) {

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 
 #include "stagegate/monitoring/store.h"
@@ -22,16 +23,19 @@ struct ResultClear {
 using Connection = std::unique_ptr<PGconn, ConnectionClose>;
 using Rows = std::unique_ptr<PGresult, ResultClear>;
 
+// Later facts win; a late earlier stage does not move latest_stage back; the planned date comes
+// merged (merge_planned), the reception date stays the first one.
 constexpr const char* kUpsertApplication =
     "INSERT INTO applications AS a(provider_bin, application_id, service_code, service_name, provider_name,"
     " reception_date, planned_date, planned_source, computed_planned, planned_disagrees, execution_date, outcome,"
-    " delay_kind, delay_reason, latest_stage, closed_at)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+    " delay_kind, delay_reason, latest_stage, closed_at, planned_unknown_reason, declared_planned, declared_latest,"
+    " planned_moved_later)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
     " ON CONFLICT(provider_bin, application_id) DO UPDATE SET"
-    " planned_date = CASE WHEN excluded.planned_source = 'provider' OR a.planned_date = '' THEN excluded.planned_date ELSE a.planned_date END,"
-    " planned_source = CASE WHEN excluded.planned_source = 'provider' OR a.planned_date = '' THEN excluded.planned_source ELSE a.planned_source END,"
-    " computed_planned = CASE WHEN excluded.computed_planned != '' THEN excluded.computed_planned ELSE a.computed_planned END,"
-    " planned_disagrees = GREATEST(a.planned_disagrees, excluded.planned_disagrees),"
+    " planned_date = excluded.planned_date, planned_source = excluded.planned_source,"
+    " computed_planned = excluded.computed_planned, planned_disagrees = excluded.planned_disagrees,"
+    " planned_unknown_reason = excluded.planned_unknown_reason, declared_planned = excluded.declared_planned,"
+    " declared_latest = excluded.declared_latest, planned_moved_later = excluded.planned_moved_later,"
     " execution_date = CASE WHEN excluded.execution_date != '' THEN excluded.execution_date ELSE a.execution_date END,"
     " outcome = CASE WHEN excluded.outcome != '' THEN excluded.outcome ELSE a.outcome END,"
     " delay_kind = CASE WHEN excluded.delay_kind != '' THEN excluded.delay_kind ELSE a.delay_kind END,"
@@ -50,8 +54,8 @@ class PostgresStore final : public MonitoringStore {
     PQsetNoticeProcessor(connection_.get(), [](void*, const char*) {}, nullptr);
     // Several instances may start at once; the lock makes creating the schema happen once.
     std::string error;
-    if (!command("SELECT pg_advisory_lock(7361)", {}, error) || !command(kMonitoringTables, {}, error) ||
-        !command("SELECT pg_advisory_unlock(7361)", {}, error))
+    if (!command("SELECT pg_advisory_lock(7361)", {}, error) || !command(kMonitoringTablesVersion1, {}, error) ||
+        !migrate(error) || !command("SELECT pg_advisory_unlock(7361)", {}, error))
       throw std::runtime_error("monitoring store: cannot create the schema: " + error);
   }
 
@@ -87,7 +91,38 @@ class PostgresStore final : public MonitoringStore {
                   {since, until});
   }
 
+  std::vector<Application> with_problems() const override {
+    return select(std::string("SELECT ") + kApplicationColumns +
+                      " FROM applications a WHERE planned_date = '' OR EXISTS (SELECT 1 FROM findings f"
+                      " WHERE f.provider_bin = a.provider_bin AND f.application_id = a.application_id)"
+                      " ORDER BY provider_bin, application_id",
+                  {});
+  }
+
  private:
+  // Under the advisory lock of the constructor; each step in its own transaction.
+  bool migrate(std::string& error) {
+    for (;;) {
+      const auto version = query("SELECT version FROM schema_version WHERE id = 1", {});
+      if (!version || PQresultStatus(version.get()) != PGRES_TUPLES_OK || PQntuples(version.get()) != 1) {
+        error = PQerrorMessage(connection_.get());
+        return false;
+      }
+      const int current = std::stoi(PQgetvalue(version.get(), 0, 0));
+      if (current >= kMonitoringSchemaVersion) return true;
+      bool done = command("BEGIN", {}, error);
+      for (const auto& statement : migrations().at(static_cast<std::size_t>(current - 1)))
+        done = done && command(statement.c_str(), {}, error);
+      done = done && command("UPDATE schema_version SET version = $1 WHERE id = 1", {std::to_string(current + 1)}, error) &&
+             command("COMMIT", {}, error);
+      if (!done) {
+        std::string ignored;
+        command("ROLLBACK", {}, ignored);
+        return false;
+      }
+    }
+  }
+
   // Parameters travel as text and take the types of the columns they meet.
   Rows query(const char* sql, const std::vector<std::string>& parameters) const {
     std::vector<const char*> values;
@@ -118,29 +153,52 @@ class PostgresStore final : public MonitoringStore {
     if (!command("UPDATE position SET sequence = $1 WHERE id = 1", {std::to_string(sequence)}, error))
       return failed("position");
 
-    const auto closed = query("SELECT closed_at FROM applications WHERE provider_bin = $1 AND application_id = $2",
-                              {record.provider_bin, record.application_id});
-    if (!closed || PQresultStatus(closed.get()) != PGRES_TUPLES_OK) return failed("application");
-    const std::string closed_at = PQntuples(closed.get()) == 1 ? PQgetvalue(closed.get(), 0, 0) : "";
+    const auto existing = query((std::string("SELECT ") + kKnownApplicationColumns +
+                                 " FROM applications WHERE provider_bin = $1 AND application_id = $2").c_str(),
+                                {record.provider_bin, record.application_id});
+    if (!existing || PQresultStatus(existing.get()) != PGRES_TUPLES_OK) return failed("application");
+    std::optional<KnownApplication> known;
+    if (PQntuples(existing.get()) == 1)
+      known = known_from_row([&](int column) { return std::string(PQgetvalue(existing.get(), 0, column)); });
 
     const auto at_utc = utc_key(record.stage_at);
-    const bool after_closed = !closed_at.empty() && record.stage != 6 && at_utc > closed_at;
+    const bool after_closed = known && !known->closed_at.empty() && record.stage != 6 && at_utc > known->closed_at;
+    const auto contradicting =
+        query(("SELECT code || ' at ' || at FROM stages WHERE provider_bin = $1 AND application_id = $2 AND " +
+               goes_backwards_condition("$3", "$4") + " ORDER BY at_utc LIMIT 1").c_str(),
+              {record.provider_bin, record.application_id, std::to_string(record.stage), at_utc});
+    if (!contradicting || PQresultStatus(contradicting.get()) != PGRES_TUPLES_OK) return failed("stage");
+    const std::string conflicting = PQntuples(contradicting.get()) == 1 ? PQgetvalue(contradicting.get(), 0, 0) : "";
+
     const auto stage = query(
-        "INSERT INTO stages(provider_bin, application_id, code, name, at, at_utc, sequence, flag)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        "INSERT INTO stages(provider_bin, application_id, code, name, at, at_utc, sequence, flag, received_at, entry_delay)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
         {record.provider_bin, record.application_id, std::to_string(record.stage), record.stage_name, record.stage_at,
-         at_utc, std::to_string(sequence), after_closed ? "after CLOSED" : ""});
+         at_utc, std::to_string(sequence), after_closed ? "after CLOSED" : "", record.received_at,
+         std::to_string(record.entry_delay_working_days)});
     if (!stage || PQresultStatus(stage.get()) != PGRES_COMMAND_OK) return failed("stage");
     if (std::string(PQcmdTuples(stage.get())) == "0") return Applied::Duplicate;  // the same stage at the same time
 
+    const auto findings = findings_of(record, sequence, known, after_closed, conflicting);
+    for (const auto& finding : findings)
+      if (!command("INSERT INTO findings(provider_bin, application_id, kind, stage, at, received_at, sequence, detail)"
+                   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                   {record.provider_bin, record.application_id, finding.kind, std::to_string(finding.stage), finding.at,
+                    finding.received_at, std::to_string(finding.sequence), finding.detail},
+                   error))
+        return failed("finding");
+
+    const auto merged = merge_planned(known, planned);
     if (!command(kUpsertApplication,
                  {record.provider_bin, record.application_id, record.service_code, record.service_name,
-                  record.provider_name, record.reception_date, planned.date, planned.source, planned.computed,
-                  planned.disagrees ? "1" : "0", record.execution_date, record.outcome, record.delay_kind,
-                  record.delay_reason, std::to_string(record.stage), record.stage == 6 ? at_utc : std::string()},
+                  record.provider_name, record.reception_date, merged.date, merged.source, merged.computed,
+                  merged.disagrees ? "1" : "0", record.execution_date, record.outcome, record.delay_kind,
+                  record.delay_reason, std::to_string(record.stage), record.stage == 6 ? at_utc : std::string(),
+                  merged.unknown_reason, merged.declared, merged.declared_latest, merged.moved_later ? "1" : "0"},
                  error))
       return failed("application");
-    return after_closed ? Applied::RecordedAfterClosed : Applied::Recorded;
+    if (after_closed) return Applied::RecordedAfterClosed;
+    return findings.empty() ? Applied::Recorded : Applied::RecordedWithFinding;
   }
 
   std::vector<Application> select(const std::string& sql, const std::vector<std::string>& parameters) const {
@@ -152,15 +210,22 @@ class PostgresStore final : public MonitoringStore {
     for (int row = 0; row < PQntuples(rows.get()); ++row)
       found.push_back(application_from_row([&](int column) { return std::string(PQgetvalue(rows.get(), row, column)); }));
     for (auto& application : found) {
-      const auto history = query("SELECT code, name, at, sequence, flag FROM stages WHERE provider_bin = $1 AND"
-                                 " application_id = $2 ORDER BY at_utc, code",
+      const auto history = query((std::string("SELECT ") + kStageColumns +
+                                  " FROM stages WHERE provider_bin = $1 AND application_id = $2 ORDER BY at_utc, code")
+                                     .c_str(),
                                  {application.provider_bin, application.application_id});
-      if (!history || PQresultStatus(history.get()) != PGRES_TUPLES_OK) continue;
-      for (int row = 0; row < PQntuples(history.get()); ++row) {
-        const auto text = [&](int column) { return std::string(PQgetvalue(history.get(), row, column)); };
-        application.history.push_back(
-            StageEntry{std::stoi(text(0)), text(1), text(2), std::stoull(text(3)), text(4)});
-      }
+      if (history && PQresultStatus(history.get()) == PGRES_TUPLES_OK)
+        for (int row = 0; row < PQntuples(history.get()); ++row)
+          application.history.push_back(
+              stage_from_row([&](int column) { return std::string(PQgetvalue(history.get(), row, column)); }));
+      const auto findings = query((std::string("SELECT ") + kFindingColumns +
+                                   " FROM findings WHERE provider_bin = $1 AND application_id = $2 ORDER BY sequence, kind")
+                                      .c_str(),
+                                  {application.provider_bin, application.application_id});
+      if (findings && PQresultStatus(findings.get()) == PGRES_TUPLES_OK)
+        for (int row = 0; row < PQntuples(findings.get()); ++row)
+          application.findings.push_back(
+              finding_from_row([&](int column) { return std::string(PQgetvalue(findings.get(), row, column)); }));
     }
     return found;
   }

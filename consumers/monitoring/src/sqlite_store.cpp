@@ -1,4 +1,5 @@
 #include <mutex>
+#include <optional>
 
 #include "stagegate/bus/sqlite.h"
 #include "stagegate/monitoring/store.h"
@@ -47,12 +48,38 @@ class SqliteStore final : public MonitoringStore {
                   {since, until});
   }
 
+  std::vector<Application> with_problems() const override {
+    return select(std::string("SELECT ") + kApplicationColumns +
+                      " FROM applications a WHERE planned_date = '' OR EXISTS (SELECT 1 FROM findings f"
+                      " WHERE f.provider_bin = a.provider_bin AND f.application_id = a.application_id)"
+                      " ORDER BY provider_bin, application_id",
+                  {});
+  }
+
  private:
   static sqlite::Database open(const std::filesystem::path& file) {
     if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
     auto db = sqlite::open(file.string());
-    sqlite::exec_setup_or_throw(db.get(), (std::string("PRAGMA journal_mode=WAL;") + kMonitoringTables).c_str());
+    sqlite::exec_setup_or_throw(db.get(), (std::string("PRAGMA journal_mode=WAL;") + kMonitoringTablesVersion1).c_str());
+    migrate(db.get());
     return db;
+  }
+
+  // Each step in its own transaction, the version read inside it: a second process opening the
+  // same file at once finds the step done.
+  static void migrate(sqlite3* db) {
+    for (;;) {
+      sqlite::Transaction transaction(db);
+      sqlite::Statement version(db, "SELECT version FROM schema_version WHERE id = 1");
+      const auto current = static_cast<int>(version.scalar());
+      if (current >= kMonitoringSchemaVersion) return;
+      for (const auto& statement : migrations().at(static_cast<std::size_t>(current - 1)))
+        sqlite::exec_or_throw(db, statement.c_str());
+      sqlite::Statement advance(db, "UPDATE schema_version SET version = ?1 WHERE id = 1");
+      advance.bind(1, static_cast<std::int64_t>(current + 1));
+      advance.run();
+      transaction.commit();
+    }
   }
 
   Result<Applied> apply_in_transaction(const StageRecord& record, const PlannedDate& planned, std::uint64_t sequence) {
@@ -62,18 +89,30 @@ class SqliteStore final : public MonitoringStore {
     advance.bind(1, static_cast<std::int64_t>(sequence));
     if (advance.step() != SQLITE_DONE) return failed("position");
 
-    sqlite::Statement closed(db_.get(),
-                             "SELECT closed_at FROM applications WHERE provider_bin = ?1 AND application_id = ?2");
-    closed.bind(1, record.provider_bin);
-    closed.bind(2, record.application_id);
-    const std::string closed_at = closed.step() == SQLITE_ROW ? closed.column_text(0) : std::string();
-    closed.reset();
+    sqlite::Statement existing(db_.get(), (std::string("SELECT ") + kKnownApplicationColumns +
+                                           " FROM applications WHERE provider_bin = ?1 AND application_id = ?2")
+                                              .c_str());
+    existing.bind(1, record.provider_bin);
+    existing.bind(2, record.application_id);
+    std::optional<KnownApplication> known;
+    if (existing.step() == SQLITE_ROW) known = known_from_row([&](int column) { return existing.column_text(column); });
+    existing.reset();
 
     const auto at_utc = utc_key(record.stage_at);
-    const bool after_closed = !closed_at.empty() && record.stage != 6 && at_utc > closed_at;
+    const bool after_closed = known && !known->closed_at.empty() && record.stage != 6 && at_utc > known->closed_at;
+    sqlite::Statement contradicting(db_.get(), ("SELECT code || ' at ' || at FROM stages WHERE provider_bin = ?1 AND"
+                                                " application_id = ?2 AND " + goes_backwards_condition("?3", "?4") +
+                                                " ORDER BY at_utc LIMIT 1").c_str());
+    contradicting.bind(1, record.provider_bin);
+    contradicting.bind(2, record.application_id);
+    contradicting.bind(3, static_cast<std::int64_t>(record.stage));
+    contradicting.bind(4, at_utc);
+    const std::string conflicting = contradicting.step() == SQLITE_ROW ? contradicting.column_text(0) : std::string();
+    contradicting.reset();
+
     sqlite::Statement stage(db_.get(),
-                            "INSERT OR IGNORE INTO stages(provider_bin, application_id, code, name, at, at_utc, sequence, flag)"
-                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+                            "INSERT OR IGNORE INTO stages(provider_bin, application_id, code, name, at, at_utc, sequence, flag,"
+                            " received_at, entry_delay) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     stage.bind(1, record.provider_bin);
     stage.bind(2, record.application_id);
     stage.bind(3, static_cast<std::int64_t>(record.stage));
@@ -82,21 +121,42 @@ class SqliteStore final : public MonitoringStore {
     stage.bind(6, at_utc);
     stage.bind(7, static_cast<std::int64_t>(sequence));
     stage.bind(8, after_closed ? "after CLOSED" : "");
+    stage.bind(9, record.received_at);
+    stage.bind(10, static_cast<std::int64_t>(record.entry_delay_working_days));
     if (stage.step() != SQLITE_DONE) return failed("stage");
     if (sqlite3_changes(db_.get()) == 0) return Applied::Duplicate;  // the same stage at the same time
 
-    // Later facts win; a late earlier stage does not move latest_stage back.
+    const auto findings = findings_of(record, sequence, known, after_closed, conflicting);
+    for (const auto& finding : findings) {
+      sqlite::Statement insert(db_.get(),
+                               "INSERT INTO findings(provider_bin, application_id, kind, stage, at, received_at, sequence,"
+                               " detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+      insert.bind(1, record.provider_bin);
+      insert.bind(2, record.application_id);
+      insert.bind(3, finding.kind);
+      insert.bind(4, static_cast<std::int64_t>(finding.stage));
+      insert.bind(5, finding.at);
+      insert.bind(6, finding.received_at);
+      insert.bind(7, static_cast<std::int64_t>(finding.sequence));
+      insert.bind(8, finding.detail);
+      if (insert.step() != SQLITE_DONE) return failed("finding");
+    }
+
+    // Later facts win; a late earlier stage does not move latest_stage back; the planned date
+    // comes merged (merge_planned), the reception date stays the first one.
+    const auto merged = merge_planned(known, planned);
     sqlite::Statement upsert(
         db_.get(),
         "INSERT INTO applications(provider_bin, application_id, service_code, service_name, provider_name,"
         " reception_date, planned_date, planned_source, computed_planned, planned_disagrees, execution_date, outcome,"
-        " delay_kind, delay_reason, latest_stage, closed_at)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+        " delay_kind, delay_reason, latest_stage, closed_at, planned_unknown_reason, declared_planned, declared_latest,"
+        " planned_moved_later)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
         " ON CONFLICT(provider_bin, application_id) DO UPDATE SET"
-        " planned_date = CASE WHEN excluded.planned_source = 'provider' OR planned_date = '' THEN excluded.planned_date ELSE planned_date END,"
-        " planned_source = CASE WHEN excluded.planned_source = 'provider' OR planned_date = '' THEN excluded.planned_source ELSE planned_source END,"
-        " computed_planned = CASE WHEN excluded.computed_planned != '' THEN excluded.computed_planned ELSE computed_planned END,"
-        " planned_disagrees = MAX(planned_disagrees, excluded.planned_disagrees),"
+        " planned_date = excluded.planned_date, planned_source = excluded.planned_source,"
+        " computed_planned = excluded.computed_planned, planned_disagrees = excluded.planned_disagrees,"
+        " planned_unknown_reason = excluded.planned_unknown_reason, declared_planned = excluded.declared_planned,"
+        " declared_latest = excluded.declared_latest, planned_moved_later = excluded.planned_moved_later,"
         " execution_date = CASE WHEN excluded.execution_date != '' THEN excluded.execution_date ELSE execution_date END,"
         " outcome = CASE WHEN excluded.outcome != '' THEN excluded.outcome ELSE outcome END,"
         " delay_kind = CASE WHEN excluded.delay_kind != '' THEN excluded.delay_kind ELSE delay_kind END,"
@@ -110,18 +170,23 @@ class SqliteStore final : public MonitoringStore {
     upsert.bind(4, record.service_name);
     upsert.bind(5, record.provider_name);
     upsert.bind(6, record.reception_date);
-    upsert.bind(7, planned.date);
-    upsert.bind(8, planned.source);
-    upsert.bind(9, planned.computed);
-    upsert.bind(10, static_cast<std::int64_t>(planned.disagrees));
+    upsert.bind(7, merged.date);
+    upsert.bind(8, merged.source);
+    upsert.bind(9, merged.computed);
+    upsert.bind(10, static_cast<std::int64_t>(merged.disagrees));
     upsert.bind(11, record.execution_date);
     upsert.bind(12, record.outcome);
     upsert.bind(13, record.delay_kind);
     upsert.bind(14, record.delay_reason);
     upsert.bind(15, static_cast<std::int64_t>(record.stage));
     upsert.bind(16, record.stage == 6 ? at_utc : std::string());
+    upsert.bind(17, merged.unknown_reason);
+    upsert.bind(18, merged.declared);
+    upsert.bind(19, merged.declared_latest);
+    upsert.bind(20, static_cast<std::int64_t>(merged.moved_later));
     if (upsert.step() != SQLITE_DONE) return failed("application");
-    return after_closed ? Applied::RecordedAfterClosed : Applied::Recorded;
+    if (after_closed) return Applied::RecordedAfterClosed;
+    return findings.empty() ? Applied::Recorded : Applied::RecordedWithFinding;
   }
 
   Refusal failed(const char* what) const {
@@ -135,15 +200,20 @@ class SqliteStore final : public MonitoringStore {
     std::vector<Application> found;
     while (rows.step() == SQLITE_ROW) found.push_back(application_from_row([&](int column) { return rows.column_text(column); }));
     for (auto& application : found) {
-      sqlite::Statement history(db_.get(),
-                                "SELECT code, name, at, sequence, flag FROM stages WHERE provider_bin = ?1 AND application_id = ?2"
-                                " ORDER BY at_utc, code");
+      sqlite::Statement history(db_.get(), (std::string("SELECT ") + kStageColumns +
+                                            " FROM stages WHERE provider_bin = ?1 AND application_id = ?2"
+                                            " ORDER BY at_utc, code").c_str());
       history.bind(1, application.provider_bin);
       history.bind(2, application.application_id);
       while (history.step() == SQLITE_ROW)
-        application.history.push_back(StageEntry{static_cast<int>(history.column_int(0)), history.column_text(1),
-                                                 history.column_text(2), static_cast<std::uint64_t>(history.column_int(3)),
-                                                 history.column_text(4)});
+        application.history.push_back(stage_from_row([&](int column) { return history.column_text(column); }));
+      sqlite::Statement findings(db_.get(), (std::string("SELECT ") + kFindingColumns +
+                                             " FROM findings WHERE provider_bin = ?1 AND application_id = ?2"
+                                             " ORDER BY sequence, kind").c_str());
+      findings.bind(1, application.provider_bin);
+      findings.bind(2, application.application_id);
+      while (findings.step() == SQLITE_ROW)
+        application.findings.push_back(finding_from_row([&](int column) { return findings.column_text(column); }));
     }
     return found;
   }

@@ -17,6 +17,10 @@ Result<StageRecord> parse_stage_message(const std::string& text) {
     record.provider_name = json.at("provider").at("name").get<std::string>();
     record.reception_date = json.at("receptionDate").get<std::string>();
     record.provider_planned = json.value("plannedDate", "");
+    // An offset-qualified xsd:date ("2026-11-25+05:00") from a gateway that did not normalize
+    // it yet: its date part is the provider's date.
+    if (record.provider_planned.size() > 10 && std::string("Z+-").find(record.provider_planned[10]) != std::string::npos)
+      record.provider_planned.resize(10);
     record.execution_date = json.value("executionDate", "");
     record.stage = json.at("stage").at("code").get<int>();
     record.stage_name = json.at("stage").at("name").get<std::string>();
@@ -26,6 +30,7 @@ Result<StageRecord> parse_stage_message(const std::string& text) {
       record.delay_kind = json.at("delayReason").value("kind", "");
       record.delay_reason = json.at("delayReason").value("text", "");
     }
+    record.received_at = json.value("receivedAt", "");  // absent in messages journaled before it existed
     return record;
   } catch (const nlohmann::json::exception& error) {
     return refuse(Code::Malformed, std::string("stage message: ") + error.what());

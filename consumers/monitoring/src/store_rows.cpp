@@ -3,26 +3,51 @@
 #include <chrono>
 #include <cstdio>
 
+#include "stagegate/monitoring/local_time.h"
+
 namespace stagegate::monitoring {
 
+const std::vector<std::vector<std::string>>& migrations() {
+  static const std::vector<std::vector<std::string>> steps{
+      // 1 -> 2 (issue 12): the planned date is monitoring's own, the provider's is kept as
+      // declared; receive times and entry delays of stages; data findings. Rows recorded with a
+      // provider's date get the computed one, the provider's kept as declared.
+      {
+          "ALTER TABLE applications ADD COLUMN planned_unknown_reason TEXT NOT NULL DEFAULT ''",
+          "ALTER TABLE applications ADD COLUMN declared_planned TEXT NOT NULL DEFAULT ''",
+          "ALTER TABLE applications ADD COLUMN declared_latest TEXT NOT NULL DEFAULT ''",
+          "ALTER TABLE applications ADD COLUMN planned_moved_later INTEGER NOT NULL DEFAULT 0",
+          "UPDATE applications SET declared_planned = planned_date, declared_latest = planned_date,"
+          " planned_date = computed_planned,"
+          " planned_source = CASE WHEN computed_planned != '' THEN 'computed' ELSE 'unknown' END,"
+          " planned_unknown_reason = CASE WHEN computed_planned != '' THEN ''"
+          "   ELSE 'not computed when recorded (service or year not covered then)' END,"
+          " planned_moved_later = CASE WHEN computed_planned != '' AND planned_date > computed_planned THEN 1 ELSE 0 END"
+          " WHERE planned_source = 'provider'",
+          "UPDATE applications SET planned_unknown_reason = 'not computed when recorded (service or year not covered then)'"
+          " WHERE planned_source = 'unknown' AND planned_unknown_reason = ''",
+          "ALTER TABLE stages ADD COLUMN received_at TEXT NOT NULL DEFAULT ''",
+          "ALTER TABLE stages ADD COLUMN entry_delay INTEGER NOT NULL DEFAULT -1",
+          "CREATE TABLE findings (provider_bin TEXT NOT NULL, application_id TEXT NOT NULL, kind TEXT NOT NULL,"
+          " stage INTEGER NOT NULL, at TEXT NOT NULL, received_at TEXT NOT NULL, sequence BIGINT NOT NULL,"
+          " detail TEXT NOT NULL)",
+          "CREATE INDEX findings_by_application ON findings(provider_bin, application_id)",
+          "INSERT INTO findings(provider_bin, application_id, kind, stage, at, received_at, sequence, detail)"
+          " SELECT provider_bin, application_id, 'stage after CLOSED', code, at, '', sequence, '' FROM stages"
+          " WHERE flag = 'after CLOSED'",
+      },
+  };
+  static_assert(kMonitoringSchemaVersion == 2, "add the migration to the new version above");
+  return steps;
+}
+
 std::string utc_key(const std::string& date_time) {
-  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (std::sscanf(date_time.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &year, &month, &day, &hour, &minute, &second) != 6)
-    return date_time;
-  auto zone = date_time.find_first_of("Z+-", 19);
-  int offset_minutes = 0;
-  if (zone != std::string::npos && date_time[zone] != 'Z') {
-    int zone_hours = 0, zone_minutes = 0;
-    std::sscanf(date_time.c_str() + zone + 1, "%2d:%2d", &zone_hours, &zone_minutes);
-    offset_minutes = (zone_hours * 60 + zone_minutes) * (date_time[zone] == '-' ? -1 : 1);
-  }
-  const auto local = std::chrono::sys_days(std::chrono::year(year) / month / day) + std::chrono::hours(hour) +
-                     std::chrono::minutes(minute) + std::chrono::seconds(second);
-  const auto utc = local - std::chrono::minutes(offset_minutes);
-  const auto days = std::chrono::floor<std::chrono::days>(utc);
+  const auto instant = instant_of(date_time);
+  if (!instant) return date_time;
+  const auto days = std::chrono::floor<std::chrono::days>(*instant);
   const std::chrono::year_month_day date(days);
-  const std::chrono::hh_mm_ss clock(utc - days);
-  char text[32];
+  const std::chrono::hh_mm_ss clock(*instant - days);
+  char text[64];
   std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02ld:%02ld:%02ldZ", static_cast<int>(date.year()),
                 static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
                 static_cast<long>(clock.hours().count()), static_cast<long>(clock.minutes().count()),
@@ -30,7 +55,7 @@ std::string utc_key(const std::string& date_time) {
   return text;
 }
 
-Application application_from_row(const std::function<std::string(int)>& text) {
+Application application_from_row(const RowText& text) {
   Application application;
   application.provider_bin = text(0);
   application.application_id = text(1);
@@ -38,13 +63,84 @@ Application application_from_row(const std::function<std::string(int)>& text) {
   application.service_name = text(3);
   application.provider_name = text(4);
   application.reception_date = text(5);
-  application.planned = PlannedDate{text(6), text(7), text(8), text(9) != "0"};
+  application.planned.date = text(6);
+  application.planned.source = text(7);
+  application.planned.computed = text(8);
+  application.planned.disagrees = text(9) != "0";
   application.execution_date = text(10);
   application.outcome = text(11);
   application.delay_kind = text(12);
   application.delay_reason = text(13);
   application.latest_stage = std::stoi(text(14));
+  application.planned.unknown_reason = text(15);
+  application.planned.declared = text(16);
+  application.planned.declared_latest = text(17);
+  application.planned.moved_later = text(18) != "0";
   return application;
+}
+
+StageEntry stage_from_row(const RowText& text) {
+  StageEntry stage;
+  stage.code = std::stoi(text(0));
+  stage.name = text(1);
+  stage.at = text(2);
+  stage.sequence = std::stoull(text(3));
+  stage.flag = text(4);
+  stage.received_at = text(5);
+  stage.entry_delay_working_days = std::stoi(text(6));
+  stage.late_entry = stage.entry_delay_working_days > kLateEntryAfterWorkingDays;
+  return stage;
+}
+
+DataFinding finding_from_row(const RowText& text) {
+  return DataFinding{text(0), std::stoi(text(1)), text(2), text(3), std::stoull(text(4)), text(5)};
+}
+
+KnownApplication known_from_row(const RowText& text) {
+  KnownApplication known;
+  known.closed_at = text(0);
+  known.reception_date = text(1);
+  known.planned.date = text(2);
+  known.planned.source = text(3);
+  known.planned.unknown_reason = text(4);
+  known.planned.computed = text(5);
+  known.planned.declared = text(6);
+  known.planned.declared_latest = text(7);
+  known.planned.disagrees = text(8) != "0";
+  known.planned.moved_later = text(9) != "0";
+  return known;
+}
+
+PlannedDate merge_planned(const std::optional<KnownApplication>& known, const PlannedDate& incoming) {
+  if (!known) return incoming;
+  PlannedDate merged = known->planned;
+  const auto& declared = incoming.declared_latest;
+  if (declared.empty()) return merged;
+  if (merged.declared.empty()) merged.declared = declared;
+  const bool later_than_before = !known->planned.declared_latest.empty() && declared > known->planned.declared_latest;
+  const bool later_than_computed = !merged.computed.empty() && declared > merged.computed;
+  merged.moved_later = merged.moved_later || later_than_before || later_than_computed;
+  merged.disagrees = merged.disagrees || (!merged.computed.empty() && declared != merged.computed);
+  merged.declared_latest = declared;
+  return merged;
+}
+
+std::vector<DataFinding> findings_of(const StageRecord& record, std::uint64_t sequence,
+                                     const std::optional<KnownApplication>& known, bool after_closed,
+                                     const std::string& conflicting) {
+  std::vector<DataFinding> findings;
+  const auto finding = [&](const char* kind, std::string detail) {
+    findings.push_back(DataFinding{kind, record.stage, record.stage_at, record.received_at, sequence, std::move(detail)});
+  };
+  if (after_closed) finding(kStageAfterClosed, "closed at " + known->closed_at);
+  else if (!conflicting.empty()) finding(kStageGoesBackwards, "contradicts stage " + conflicting);
+  if (known && !known->reception_date.empty() && utc_key(known->reception_date) != utc_key(record.reception_date))
+    finding(kReceptionDateChanged, "first " + known->reception_date + ", now " + record.reception_date);
+  return findings;
+}
+
+std::string goes_backwards_condition(const std::string& code, const std::string& at_utc) {
+  return "((code > " + code + " AND at_utc < " + at_utc + ") OR (code < " + code + " AND at_utc > " + at_utc + "))";
 }
 
 }  // namespace stagegate::monitoring

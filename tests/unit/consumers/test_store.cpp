@@ -91,15 +91,17 @@ BOOST_AUTO_TEST_CASE(planned_date_is_computed_when_the_provider_sends_none) {
   BOOST_TEST(application.planned.source == "computed");
 }
 
-BOOST_AUTO_TEST_CASE(a_providers_planned_date_is_used_and_a_disagreement_flagged) {
+BOOST_AUTO_TEST_CASE(a_providers_planned_date_is_kept_as_declared_and_a_disagreement_flagged) {
   auto fields = at_stage(1, "2025-10-01T10:00:00+05:00");
   fields.planned = "2025-10-10";
   apply(fields);
   const auto application = only();
-  BOOST_TEST(application.planned.date == "2025-10-10");
-  BOOST_TEST(application.planned.source == "provider");
+  BOOST_TEST(application.planned.date == "2025-10-08");  // computed: the provider's date is not used
+  BOOST_TEST(application.planned.source == "computed");
   BOOST_TEST(application.planned.computed == "2025-10-08");
+  BOOST_TEST(application.planned.declared == "2025-10-10");
   BOOST_TEST(application.planned.disagrees);
+  BOOST_TEST(application.planned.moved_later);  // later than computed
   BOOST_TEST(describe(application, parse_date("2025-10-20"), calendar).find("DISAGREES") != std::string::npos);
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "stagegate/monitoring/calendar.h"
+#include "stagegate/monitoring/local_time.h"
 
 namespace stagegate::monitoring {
 
@@ -31,12 +32,25 @@ class ServiceCatalogue {
   std::map<std::string, ServiceTerm> terms_;
 };
 
-// The planned date for a request received at `reception` (xsd:dateTime with offset; its
-// local date is the provider's): working days count from the day after reception; a term
-// in calendar days that ends on a day off ends on the next working day; hours are counted
-// on the clock and give the date they end on. Nothing when the calendar does not cover it.
+// The planned date for a request received at `reception` (xsd:dateTime), counted from its
+// local date (local_time.h): working days count from the day after reception; a term in
+// calendar days that ends on a day off ends on the next working day; hours are counted on
+// the clock and give the local date they end on.
+struct TermEnd {
+  std::optional<Date> date;
+  std::string unknown_reason;  // when no date: "the calendar does not cover 2028", ...
+};
+TermEnd plan_from_term(const std::string& reception, const ServiceTerm& term, const WorkingCalendar& calendar);
+// The same, nothing when the calendar does not cover it.
 std::optional<Date> compute_planned_date(const std::string& reception, const ServiceTerm& term,
                                          const WorkingCalendar& calendar);
+
+// Working days from the local date of `event` to the local date it was `entered` (both
+// xsd:dateTime): 0 the same day or the next day off, 1 the next working day. Nothing when
+// either is unreadable or outside the calendar's years. More than kLateEntryAfterWorkingDays (store.h) is a late entry
+// (item 9).
+std::optional<int> entry_delay_working_days(const std::string& event, const std::string& entered,
+                                            const WorkingCalendar& calendar);
 
 struct Overdue {
   int working_days = 0;
@@ -46,8 +60,5 @@ struct Overdue {
 
 // How far `actual` is past `planned` (zero when on time).
 Overdue overdue_between(Date planned, Date actual, const WorkingCalendar& calendar);
-
-// The local date of an xsd:dateTime ("2026-11-20T10:15:00+05:00" -> 2026-11-20).
-Date local_date_of(const std::string& date_time);
 
 }  // namespace stagegate::monitoring

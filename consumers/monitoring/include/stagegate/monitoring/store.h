@@ -29,24 +29,56 @@ struct StageRecord {
   std::string outcome;      // ISSUED / REFUSED at stage 6
   std::string delay_kind;   // TECHNICAL / OTHER / empty
   std::string delay_reason;
+  std::string received_at;  // when the gateway received it (UTC, "receivedAt"); empty from older journals
+  // Working days from the stage's local date to the local date it was received; filled by
+  // Monitor from the calendar, -1 when unknown.
+  int entry_delay_working_days = -1;
 };
 
 // MALFORMED when the payload is not a stagegate.stage/1 message.
 Result<StageRecord> parse_stage_message(const std::string& json);
 
+// The planned date (seed 002, item 10): computed by monitoring from the service's legal term
+// and the calendar when it first sees the application, from the local date of reception, and
+// never moved afterwards. What the provider declares is kept beside it, never used.
 struct PlannedDate {
-  std::string date;        // the one monitoring uses: the provider's when sent, else computed
-  std::string source;      // "provider", "computed" or "unknown"
-  std::string computed;    // from the services catalogue, empty when unknown
-  bool disagrees = false;  // the provider's date differs from the computed one
+  std::string date;             // the one monitoring uses: computed at reception, never moves; empty when unknown
+  std::string source;           // "computed" or "unknown"
+  std::string unknown_reason;   // when unknown, e.g. "service Z99-99 is not in the catalogue", "the calendar does not cover 2028"
+  std::string computed;         // same as date when computed (kept for compatibility)
+  std::string declared;         // the provider's first declared plannedDate, "" when none
+  std::string declared_latest;  // the provider's latest declared plannedDate
+  bool disagrees = false;       // a declared date differs from the computed one
+  bool moved_later = false;     // the provider declared a later date than before or than computed
 };
+
+// Seed 002 item 9: stages are entered when they happen; more than this after is a late entry.
+inline constexpr int kLateEntryAfterWorkingDays = 1;
 
 struct StageEntry {
   int code = 0;
   std::string name;
   std::string at;
   std::uint64_t sequence = 0;
-  std::string flag;  // e.g. "after CLOSED"
+  std::string flag;                   // e.g. "after CLOSED"
+  std::string received_at;            // UTC, "" unknown
+  int entry_delay_working_days = -1;  // -1 unknown
+  bool late_entry = false;            // entered more than kLateEntryAfterWorkingDays after the event
+};
+
+// What the history of an application shows to be wrong in a provider's data (CONTRACT
+// section 5 lists them under DATA_INVALID; the gateway cannot judge them from one message).
+inline constexpr const char* kStageAfterClosed = "stage after CLOSED";
+inline constexpr const char* kStageGoesBackwards = "stage goes backwards";
+inline constexpr const char* kReceptionDateChanged = "reception date changed";
+
+struct DataFinding {
+  std::string kind;  // kStageAfterClosed, kStageGoesBackwards, kReceptionDateChanged
+  int stage = 0;     // the stage of the message it was found in
+  std::string at;    // that stage's time, as sent
+  std::string received_at;
+  std::uint64_t sequence = 0;
+  std::string detail;  // e.g. "stage 3 at 2025-10-02T09:00:00+05:00 came before it"
 };
 
 struct Application {
@@ -63,9 +95,11 @@ struct Application {
   std::string delay_reason;
   int latest_stage = 0;  // highest stage reached
   std::vector<StageEntry> history;  // by actual time
+  std::vector<DataFinding> findings;  // in the order they were found
 };
 
-enum class Applied { Recorded, Duplicate, RecordedAfterClosed };
+// RecordedWithFinding: recorded, and its history shows a data finding other than after CLOSED.
+enum class Applied { Recorded, Duplicate, RecordedAfterClosed, RecordedWithFinding };
 
 class MonitoringStore {
  public:
@@ -77,7 +111,12 @@ class MonitoringStore {
   // Applications received on or before `until` (YYYY-MM-DD) that are not executed by
   // `since`, or were executed in [since, until]: the candidates of a monthly report.
   virtual std::vector<Application> active_between(const std::string& since, const std::string& until) const = 0;
+  // Applications whose planned date is unknown, or that have data findings (`status --problems`).
+  virtual std::vector<Application> with_problems() const = 0;
 };
+
+// The schema version the stores create and migrate older files/databases to.
+inline constexpr int kMonitoringSchemaVersion = 2;
 
 // Throws std::runtime_error when the file cannot be opened.
 std::unique_ptr<MonitoringStore> open_sqlite_store(const std::filesystem::path& file);
