@@ -16,6 +16,7 @@ struct StageFields {
   std::string execution;  // executionDate
   std::string outcome;
   std::string delay_kind;
+  std::string received_at;  // the gateway's receivedAt
 };
 
 inline std::string stage_payload(const StageFields& f) {
@@ -29,6 +30,7 @@ inline std::string stage_payload(const StageFields& f) {
   if (!f.execution.empty()) json += ",\"executionDate\":\"" + f.execution + "\"";
   json += ",\"stage\":{\"code\":" + std::to_string(f.stage) + ",\"name\":\"" + names[f.stage] + "\",\"at\":\"" + f.at + "\"}";
   if (!f.outcome.empty()) json += ",\"outcome\":\"" + f.outcome + "\"";
+  if (!f.received_at.empty()) json += ",\"receivedAt\":\"" + f.received_at + "\"";
   if (!f.delay_kind.empty()) json += ",\"delayReason\":{\"kind\":\"" + f.delay_kind + "\",\"text\":\"ИС недоступна\"}";
   return json + "}";
 }

@@ -1,45 +1,11 @@
 #include <boost/test/unit_test.hpp>
 
-#include "stage_messages.h"
-#include "store_under_test.h"
-#include "stagegate/monitoring/monitor.h"
-#include "support/temp_dir.h"
+#include "monitor_fixture.h"
 
 using namespace stagegate;
 using namespace stagegate::monitoring;
 
-namespace {
-
-struct MonitorFixture {
-  test::TempDir dir{"stagegate-monitoring"};
-  WorkingCalendar calendar = WorkingCalendar::load(std::string(STAGEGATE_MONITORING_DATA) + "/kz-calendar.conf");
-  ServiceCatalogue services = ServiceCatalogue::parse("Z22-74 5 working_days Справка\nZ22-10 10 calendar_days Регистрация\n");
-  test::StoreUnderTest store_under_test{dir.path()};
-  std::unique_ptr<MonitoringStore> store = store_under_test.open();
-  Monitor monitor{*store, calendar, services};
-  std::uint64_t sequence = 0;
-
-  Applied apply(const test::StageFields& fields) {
-    const auto applied = monitor.handle(test::stage_payload(fields), ++sequence);
-    BOOST_REQUIRE_MESSAGE(applied.ok(), (applied.ok() ? std::string() : applied.refusal().reason));
-    return applied.value();
-  }
-  test::StageFields at_stage(int stage, const std::string& at) {
-    test::StageFields fields;
-    fields.stage = stage;
-    fields.at = at;
-    return fields;
-  }
-  Application only() {
-    const auto found = store->find("002145678912");
-    BOOST_REQUIRE_EQUAL(found.size(), 1u);
-    return found.front();
-  }
-};
-
-}  // namespace
-
-BOOST_FIXTURE_TEST_SUITE(monitoring_store, MonitorFixture)
+BOOST_FIXTURE_TEST_SUITE(monitoring_store, test::MonitorFixture)
 
 BOOST_AUTO_TEST_CASE(a_late_earlier_stage_is_recorded_in_its_place) {
   apply(at_stage(1, "2025-10-01T10:00:00+05:00"));
