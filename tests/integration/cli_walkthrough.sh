@@ -80,7 +80,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 grep -q 'SENT_FOR_EXECUTION' status.txt || { echo "FAIL: monitoring has no stage"; cat status.txt monitor.log; exit 1; }
-grep -q '^planned      2026-11-25 (provider' status.txt || { echo "FAIL: planned date"; cat status.txt; exit 1; }
+grep -q '^planned      2026-11-27 (computed); provider declared 2026-11-25, DISAGREES' status.txt || { echo "FAIL: planned date"; cat status.txt; exit 1; }
 "$stagegate" report violations --store var/monitoring.db --month 2026-11 --format html >report.html
 grep -q '<svg' report.html && grep -q '2026-12-15' report.html || { echo "FAIL: report"; head -c 600 report.html; exit 1; }
 "$stagegate" consumers list --var var | grep -q '^monitoring' || { echo "FAIL: monitoring not a known consumer"; exit 1; }
