@@ -84,11 +84,12 @@ class PostgresStore final : public MonitoringStore {
   }
 
   std::vector<Application> active_between(const std::string& since, const std::string& until) const override {
+    const auto widened = widened_by_a_day(since, until);
     return select(std::string("SELECT ") + kApplicationColumns +
                       " FROM applications WHERE substr(reception_date, 1, 10) <= $2 AND planned_date != ''"
                       " AND (execution_date = '' OR substr(execution_date, 1, 10) >= $1)"
                       " ORDER BY provider_bin, application_id",
-                  {since, until});
+                  {widened.first, widened.second});
   }
 
   std::vector<Application> with_problems() const override {

@@ -55,6 +55,16 @@ std::string utc_key(const std::string& date_time) {
   return text;
 }
 
+std::pair<std::string, std::string> widened_by_a_day(const std::string& since, const std::string& until) {
+  try {
+    const auto day = std::chrono::days(1);
+    return {format_date(Date(std::chrono::sys_days(parse_date(since)) - day)),
+            format_date(Date(std::chrono::sys_days(parse_date(until)) + day))};
+  } catch (const std::invalid_argument&) {
+    return {since, until};  // compared as given
+  }
+}
+
 Application application_from_row(const RowText& text) {
   Application application;
   application.provider_bin = text(0);

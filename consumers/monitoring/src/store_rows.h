@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "stagegate/monitoring/store.h"
@@ -47,6 +48,11 @@ inline constexpr const char* kFindingColumns = "kind, stage, at, received_at, se
 // different offsets order correctly (a time without offset is local, local_time.h).
 // Unparsable text sorts as given.
 std::string utc_key(const std::string& date_time);
+
+// The [since, until] local dates of active_between widened by a day each way: the stored times
+// carry the provider's offset (or Z), whose text date can be a day off the local one, and the
+// report decides on the exact local dates.
+std::pair<std::string, std::string> widened_by_a_day(const std::string& since, const std::string& until);
 
 // `text(i)` is column i of a row selected with kApplicationColumns / kStageColumns /
 // kFindingColumns, as text.

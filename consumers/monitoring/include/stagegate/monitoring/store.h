@@ -109,7 +109,9 @@ class MonitoringStore {
   virtual std::uint64_t last_sequence() const = 0;
   virtual std::vector<Application> find(const std::string& application_id) const = 0;
   // Applications received on or before `until` (YYYY-MM-DD) that are not executed by
-  // `since`, or were executed in [since, until]: the candidates of a monthly report.
+  // `since`, or were executed in [since, until]: the candidates of a monthly report, with a
+  // day's margin each way (stored times carry the provider's offset; the caller decides on
+  // local dates). Only applications with a planned date; see with_problems() for the others.
   virtual std::vector<Application> active_between(const std::string& since, const std::string& until) const = 0;
   // Applications whose planned date is unknown, or that have data findings (`status --problems`).
   virtual std::vector<Application> with_problems() const = 0;
