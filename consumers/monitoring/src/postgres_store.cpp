@@ -189,7 +189,7 @@ class PostgresStore final : public MonitoringStore {
                    error))
         return failed("finding");
 
-    const auto merged = merge_planned(known, planned);
+    const auto merged = merge_planned(known, planned, record);
     if (!command(kUpsertApplication,
                  {record.provider_bin, record.application_id, record.service_code, record.service_name,
                   record.provider_name, record.reception_date, merged.date, merged.source, merged.computed,

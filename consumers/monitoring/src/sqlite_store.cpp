@@ -145,7 +145,7 @@ class SqliteStore final : public MonitoringStore {
 
     // Later facts win; a late earlier stage does not move latest_stage back; the planned date
     // comes merged (merge_planned), the reception date stays the first one.
-    const auto merged = merge_planned(known, planned);
+    const auto merged = merge_planned(known, planned, record);
     sqlite::Statement upsert(
         db_.get(),
         "INSERT INTO applications(provider_bin, application_id, service_code, service_name, provider_name,"

@@ -118,12 +118,26 @@ KnownApplication known_from_row(const RowText& text) {
   known.planned.declared_latest = text(7);
   known.planned.disagrees = text(8) != "0";
   known.planned.moved_later = text(9) != "0";
+  known.service_code = text(10);
   return known;
 }
 
-PlannedDate merge_planned(const std::optional<KnownApplication>& known, const PlannedDate& incoming) {
+PlannedDate merge_planned(const std::optional<KnownApplication>& known, const PlannedDate& incoming,
+                          const StageRecord& record) {
   if (!known) return incoming;
   PlannedDate merged = known->planned;
+  if (merged.date.empty() && !incoming.date.empty() && known->service_code == record.service_code &&
+      utc_key(known->reception_date) == utc_key(record.reception_date)) {
+    merged.date = merged.computed = incoming.date;
+    merged.source = incoming.source;
+    merged.unknown_reason.clear();
+    // Declared dates seen while it was unknown are compared now.
+    for (const auto* declared : {&merged.declared, &merged.declared_latest})
+      if (!declared->empty()) {
+        merged.disagrees = merged.disagrees || *declared != merged.computed;
+        merged.moved_later = merged.moved_later || *declared > merged.computed;
+      }
+  }
   const auto& declared = incoming.declared_latest;
   if (declared.empty()) return merged;
   if (merged.declared.empty()) merged.declared = declared;
@@ -146,6 +160,8 @@ std::vector<DataFinding> findings_of(const StageRecord& record, std::uint64_t se
   else if (!conflicting.empty()) finding(kStageGoesBackwards, "contradicts stage " + conflicting);
   if (known && !known->reception_date.empty() && utc_key(known->reception_date) != utc_key(record.reception_date))
     finding(kReceptionDateChanged, "first " + known->reception_date + ", now " + record.reception_date);
+  if (known && known->service_code != record.service_code)
+    finding(kServiceChanged, "first " + known->service_code + ", now " + record.service_code);
   return findings;
 }
 

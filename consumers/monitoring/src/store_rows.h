@@ -66,19 +66,23 @@ struct KnownApplication {
   std::string closed_at;  // UTC key of its CLOSED stage, "" while open
   std::string reception_date;
   PlannedDate planned;
+  std::string service_code;
 };
 inline constexpr const char* kKnownApplicationColumns =
     "closed_at, reception_date, planned_date, planned_source, planned_unknown_reason, computed_planned,"
-    " declared_planned, declared_latest, planned_disagrees, planned_moved_later";
+    " declared_planned, declared_latest, planned_disagrees, planned_moved_later, service_code";
 KnownApplication known_from_row(const RowText& text);
 
-// The planned date after a stage: the first one stays (it never moves); what the provider
-// declares is kept and compared. `incoming` is Monitor::plan of this stage.
-PlannedDate merge_planned(const std::optional<KnownApplication>& known, const PlannedDate& incoming);
+// The planned date after a stage: the first one computed stays (it never moves); an unknown one
+// is filled in by a stage with the same service and reception date once the catalogue and calendar cover
+// it (the operator extended them); what the provider declares is kept and compared.
+// `incoming` is Monitor::plan of `record`.
+PlannedDate merge_planned(const std::optional<KnownApplication>& known, const PlannedDate& incoming,
+                          const StageRecord& record);
 
 // The findings a stage's arrival shows against the history: after CLOSED; going backwards
 // (an earlier stage code later in time than a later one: `conflicting` is such a stage, if
-// any, as "code at"); a reception date other than the first one.
+// any, as "code at"); a reception date or service other than the first one.
 std::vector<DataFinding> findings_of(const StageRecord& record, std::uint64_t sequence,
                                      const std::optional<KnownApplication>& known, bool after_closed,
                                      const std::string& conflicting);

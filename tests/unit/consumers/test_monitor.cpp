@@ -82,7 +82,8 @@ BOOST_AUTO_TEST_CASE(unknown_planned_dates_say_why_and_warn_once_per_service_and
   auto unknown_service = at_stage(1, "2025-10-01T10:00:00+05:00");
   unknown_service.service_code = "Z99-99";
   apply(unknown_service);
-  apply(at_stage(2, "2025-10-01T11:00:00+05:00"));  // same application, service Z22-74 now: planned date stays unknown
+  // The same application under service Z22-74: a finding, and the planned date stays unknown.
+  BOOST_TEST((apply(at_stage(2, "2025-10-01T11:00:00+05:00")) == Applied::RecordedWithFinding));
   unknown_service.application_id = "002145678913";
   apply(unknown_service);
   auto year_2028 = at_stage(1, "2028-01-10T10:00:00+05:00");
@@ -96,6 +97,9 @@ BOOST_AUTO_TEST_CASE(unknown_planned_dates_say_why_and_warn_once_per_service_and
   BOOST_TEST(application.planned.date.empty());
   BOOST_TEST(application.planned.source == "unknown");
   BOOST_TEST(application.planned.unknown_reason == "service Z99-99 is not in the catalogue");
+  BOOST_TEST(application.service_code == "Z99-99");
+  BOOST_REQUIRE_EQUAL(application.findings.size(), 1u);
+  BOOST_TEST(application.findings[0].kind == kServiceChanged);
   BOOST_TEST(only("002145678914").planned.unknown_reason == "the calendar does not cover 2028");
   BOOST_TEST(!overdue_of(application, parse_date("2026-01-01"), calendar).late());
   BOOST_TEST(describe(application, parse_date("2025-10-10"), calendar)
@@ -111,6 +115,26 @@ BOOST_AUTO_TEST_CASE(unknown_planned_dates_say_why_and_warn_once_per_service_and
   BOOST_TEST(listed.find("002145678913  BIN 050140001238  Z99-99  planned date unknown: service Z99-99 is not in the catalogue") !=
                  std::string::npos,
              listed);
+}
+
+BOOST_AUTO_TEST_CASE(an_unknown_planned_date_is_filled_in_once_the_catalogue_has_the_service) {
+  auto first = at_stage(1, "2025-10-01T10:00:00+05:00");
+  first.service_code = "Z22-99";
+  first.planned = "2025-10-09";
+  apply(first);
+  BOOST_TEST(only().planned.unknown_reason == "service Z22-99 is not in the catalogue");
+  // The operator adds the service and restarts monitor.
+  const auto extended = ServiceCatalogue::parse("Z22-99 5 working_days Новая услуга\n");
+  Monitor restarted{*store, calendar, extended, [](const std::string&) {}};
+  auto second = at_stage(2, "2025-10-01T11:00:00+05:00");
+  second.service_code = "Z22-99";
+  BOOST_REQUIRE(restarted.handle(test::stage_payload(second), ++sequence).ok());
+  const auto application = only();
+  BOOST_TEST(application.planned.date == "2025-10-08");  // from the reception, not from the 2nd message's day
+  BOOST_TEST(application.planned.source == "computed");
+  BOOST_TEST(application.planned.unknown_reason.empty());
+  BOOST_TEST(application.planned.disagrees);  // the 2025-10-09 declared while it was unknown
+  BOOST_TEST(application.planned.moved_later);
 }
 
 BOOST_AUTO_TEST_CASE(entry_delay_and_late_entry_of_every_stage) {

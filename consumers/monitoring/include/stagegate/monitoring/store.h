@@ -71,9 +71,10 @@ struct StageEntry {
 inline constexpr const char* kStageAfterClosed = "stage after CLOSED";
 inline constexpr const char* kStageGoesBackwards = "stage goes backwards";
 inline constexpr const char* kReceptionDateChanged = "reception date changed";
+inline constexpr const char* kServiceChanged = "service changed";
 
 struct DataFinding {
-  std::string kind;  // kStageAfterClosed, kStageGoesBackwards, kReceptionDateChanged
+  std::string kind;  // kStageAfterClosed, kStageGoesBackwards, kReceptionDateChanged, kServiceChanged
   int stage = 0;     // the stage of the message it was found in
   std::string at;    // that stage's time, as sent
   std::string received_at;
