@@ -78,7 +78,7 @@ class NormalizeDocument final : public Step {
   Status process(Exchange& exchange) override {
     const auto& canonical = exchange.verified->canonical_xml;
     if (exchange.topic == "stage") {
-      auto event = routing::normalize_stage(canonical);
+      auto event = routing::normalize_stage(canonical, exchange.inbound.received_at);
       if (!event) return event.refusal();
       if (event->provider_bin != exchange.provider->bin)
         return refuse(Code::DataInvalid, "provider/@bin does not match the sending provider");

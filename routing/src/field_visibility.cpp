@@ -8,7 +8,7 @@ constexpr std::string_view kKnownFields[] = {
     "schema", "applicationId", "service", "service.code", "service.name", "provider", "provider.bin",
     "provider.name", "recipient", "recipient.iin", "recipient.bin", "recipient.lastName", "recipient.firstName",
     "recipient.middleName", "receptionPlace", "receptionDate", "executor", "plannedDate", "executionDate", "stage",
-    "stage.code", "stage.name", "stage.at", "outcome", "delayReason", "delayReason.kind", "delayReason.text",
+    "stage.code", "stage.name", "stage.at", "outcome", "delayReason", "delayReason.kind", "delayReason.text", "receivedAt",
     // stagegate.kb/1
     "registryNumber", "name", "name.kk", "name.ru", "standard", "regulation", "legalChanges", "url", "responsible",
     "responsible.fullName", "responsible.position", "responsible.phone", "responsible.email", "body", "body.bin",

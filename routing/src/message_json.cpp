@@ -26,7 +26,8 @@ std::string to_json(const StageEvent& event) {
       .field("code", static_cast<std::int64_t>(event.stage))
       .field("name", stage_name(event.stage))
       .field("at", event.stage_at)
-      .end_object();
+      .end_object()
+      .optional_field("receivedAt", event.received_at);
   if (event.outcome) json.field("outcome", *event.outcome == Outcome::Issued ? "ISSUED" : "REFUSED");
   if (event.delay_kind)
     json.begin_object("delayReason")

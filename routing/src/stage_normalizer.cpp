@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "datetime.h"
+#include "stagegate/core/clock.h"
 #include "document_fields.h"
 #include "stagegate/routing/normalize.h"
 
@@ -31,11 +32,20 @@ Result<DateTime> datetime_field(std::string_view path, const std::string& text, 
   return *parsed;
 }
 
+// A time the provider reports cannot lie ahead of the moment the gateway received it.
+Status not_in_future(std::string_view path, const DateTime& value, std::int64_t latest_utc_seconds) {
+  if (value.utc_seconds <= latest_utc_seconds) return proceed();
+  return refuse(Code::DataInvalid, std::string(path) + ": later than the gateway's receipt of the message (more than " +
+                                       std::to_string(kClockSkewAllowance.count()) + " minutes of clock skew)");
+}
+
 }  // namespace
 
 std::string_view stage_name(Stage stage) { return kStageNames[static_cast<std::size_t>(stage) - 1]; }
 
-Result<StageEvent> normalize_stage(std::string_view canonical_xml) {
+Result<StageEvent> normalize_stage(std::string_view canonical_xml, std::chrono::system_clock::time_point received_by_gateway) {
+  const auto latest_allowed =
+      std::chrono::duration_cast<std::chrono::seconds>((received_by_gateway + kClockSkewAllowance).time_since_epoch()).count();
   auto read = DocumentFields::read(canonical_xml, kStageNamespace, "StageNotification");
   if (!read) return read.refusal();
   const auto& fields = read.value();
@@ -98,6 +108,7 @@ Result<StageEvent> normalize_stage(std::string_view canonical_xml) {
   event.reception_date = fields.optional_text("receptionDate");
   const auto received = datetime_field("receptionDate", event.reception_date, true);
   if (!received) return received.refusal();
+  if (auto future = not_in_future("receptionDate", received.value(), latest_allowed); !future) return future.refusal();
 
   const auto stage = fields.find("stage");
   if (!stage) return missing("stage");
@@ -108,6 +119,7 @@ Result<StageEvent> normalize_stage(std::string_view canonical_xml) {
   event.stage_at = stage.attribute("at").value();
   const auto stage_at = datetime_field("stage/@at", event.stage_at, true);
   if (!stage_at) return stage_at.refusal();
+  if (auto future = not_in_future("stage/@at", stage_at.value(), latest_allowed); !future) return future.refusal();
   if (stage_at->utc_seconds < received->utc_seconds)
     return refuse(Code::DataInvalid, "stage/@at: earlier than receptionDate");
 
@@ -118,12 +130,14 @@ Result<StageEvent> normalize_stage(std::string_view canonical_xml) {
   if (const auto planned = fields.optional_text("plannedDate"); !planned.empty()) {
     const auto parsed = parse_date(planned);
     if (!parsed) return refuse(Code::DataInvalid, "plannedDate: not a valid xsd:date");
-    event.planned_date = planned;
+    // An xsd:date's offset names the zone the date belongs to, not another day: the date is kept as written.
+    event.planned_date = planned.substr(0, 10);
   }
 
   if (const auto executed = fields.optional_text("executionDate"); !executed.empty()) {
     const auto parsed = datetime_field("executionDate", executed, true);
     if (!parsed) return parsed.refusal();
+    if (auto future = not_in_future("executionDate", parsed.value(), latest_allowed); !future) return future.refusal();
     if (parsed->utc_seconds < received->utc_seconds)
       return refuse(Code::DataInvalid, "executionDate: earlier than receptionDate");
     event.execution_date = executed;
@@ -148,6 +162,7 @@ Result<StageEvent> normalize_stage(std::string_view canonical_xml) {
     else return refuse(Code::Schema, "delayReason/@kind: TECHNICAL or OTHER");
     event.delay_reason = trimmed_text(delay);
   }
+  event.received_at = format_utc(received_by_gateway);
   return event;
 }
 

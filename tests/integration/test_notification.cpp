@@ -44,7 +44,7 @@ std::string stage_document(const std::string& application, int stage, const std:
   document = test::replace_once(document, "<iin>920315450126<", "<iin>" + iin + "<");
   document = test::replace_once(document, "<stage code=\"2\"", "<stage code=\"" + std::to_string(stage) + "\"");
   if (stage >= 4)
-    document = test::replace_once(document, "<stage code", "<executionDate>2026-11-24T12:00:00+05:00</executionDate>\n  <stage code");
+    document = test::replace_once(document, "<stage code", "<executionDate>2026-11-21T12:00:00+05:00</executionDate>\n  <stage code");
   if (stage == 6) document = test::replace_once(document, "/>\n</StageNotification>", "/>\n  <outcome>ISSUED</outcome>\n</StageNotification>");
   return document;
 }

@@ -136,7 +136,7 @@ BOOST_AUTO_TEST_CASE(stage_before_reception_is_data_invalid_even_across_offsets)
 
 BOOST_AUTO_TEST_CASE(stage_rules) {
   expect(normalize_stage(at_stage(4, "")), Code::Schema, "executionDate: required from stage 4");
-  const std::string executed = "<executionDate>2026-11-24T16:00:00+05:00</executionDate>";
+  const std::string executed = "<executionDate>2026-11-21T16:00:00+05:00</executionDate>";
   BOOST_TEST(normalize_stage(replaced(at_stage(4, ""), "<stage ", executed + "<stage ")).ok());
   expect(normalize_stage(replaced(at_stage(6, ""), "<stage ", executed + "<stage ")), Code::Schema,
          "outcome: required at stage 6");
@@ -164,6 +164,51 @@ BOOST_AUTO_TEST_CASE(json_escapes_quotes_backslashes_and_control_characters) {
   BOOST_REQUIRE(event.ok());
   BOOST_TEST(to_json(event.value()).find("\"receptionPlace\":\"ЦОН \\\"Б\\\\1\\\"\\tx\\ny\"") != std::string::npos,
              to_json(event.value()));
+}
+
+// The sample's stage is at 2026-11-20T10:42:00+05:00 = 05:42:00Z.
+std::chrono::system_clock::time_point utc(std::int64_t days_from_epoch, int hours, int minutes) {
+  return std::chrono::system_clock::time_point{std::chrono::hours(days_from_epoch * 24 + hours) +
+                                               std::chrono::minutes(minutes)};
+}
+constexpr std::int64_t kNovember20 = 20777;  // 2026-11-20 in days since 1970-01-01
+
+BOOST_AUTO_TEST_CASE(received_at_is_the_gateways_time_in_utc) {
+  const auto event = normalize_stage(sample(), utc(kNovember20, 5, 43) + std::chrono::milliseconds(250));
+  BOOST_REQUIRE(event.ok());
+  BOOST_TEST(event->received_at == "2026-11-20T05:43:00.250Z");
+  BOOST_TEST(to_json(event.value()).find(",\"receivedAt\":\"2026-11-20T05:43:00.250Z\"}") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(times_beyond_the_receipt_and_its_skew_are_data_invalid) {
+  // Five minutes of skew are tolerated: received 05:37:00Z, stage at 05:42:00Z.
+  BOOST_TEST(normalize_stage(sample(), utc(kNovember20, 5, 37)).ok());
+  expect(normalize_stage(sample(), utc(kNovember20, 5, 36)), Code::DataInvalid,
+         "stage/@at: later than the gateway's receipt");
+  // receptionDate in the future is named first; executionDate alike.
+  expect(normalize_stage(sample(), utc(kNovember20, 5, 0)), Code::DataInvalid, "receptionDate: later than");
+  const std::string executed = "<executionDate>2026-11-21T09:00:00+05:00</executionDate>";
+  const auto at_four = replaced(at_stage(4, ""), "<stage ", executed + "<stage ");
+  BOOST_TEST(normalize_stage(at_four, utc(kNovember20 + 1, 4, 0)).ok());
+  expect(normalize_stage(at_four, utc(kNovember20 + 1, 3, 0)), Code::DataInvalid, "executionDate: later than");
+}
+
+BOOST_AUTO_TEST_CASE(execution_before_reception_is_data_invalid) {
+  const std::string executed = "<executionDate>2026-11-19T09:00:00+05:00</executionDate>";
+  expect(normalize_stage(replaced(at_stage(4, ""), "<stage ", executed + "<stage ")), Code::DataInvalid,
+         "executionDate: earlier than receptionDate");
+}
+
+BOOST_AUTO_TEST_CASE(planned_date_with_an_offset_is_normalized_to_its_date) {
+  for (const std::string planned : {"2026-11-25+05:00", "2026-11-25Z", "2026-11-25-03:00"}) {
+    BOOST_TEST_CONTEXT(planned) {
+      const auto event = normalize_stage(replaced(sample(), "2026-11-25", planned));
+      BOOST_REQUIRE(event.ok());
+      BOOST_TEST(event->planned_date.value_or("") == "2026-11-25");
+      BOOST_TEST(to_json(event.value()).find("\"plannedDate\":\"2026-11-25\",") != std::string::npos);
+    }
+  }
+  expect(normalize_stage(replaced(sample(), "2026-11-25", "2026-11-25+15:00")), Code::DataInvalid, "plannedDate");
 }
 
 BOOST_AUTO_TEST_CASE(not_well_formed_is_malformed) {

@@ -1,6 +1,7 @@
 #pragma once
 // What the SOAP adapter hands to the pipeline, and what the pipeline answers.
 #include <cstdint>
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -24,6 +25,9 @@ struct InboundMessage {
   std::string sender_id;
   std::string password;
   std::string document;  // the business document's bytes (the single child of requestData/data)
+  // When the gateway had the whole request: the normalized message's receivedAt, and the
+  // moment a provider's times may not lie beyond.
+  std::chrono::system_clock::time_point received_at = std::chrono::system_clock::now();
   // Set when the request came over TLS with a verified client certificate.
   std::optional<ClientCertificate> client_certificate;
 };

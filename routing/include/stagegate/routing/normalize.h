@@ -1,5 +1,6 @@
 #pragma once
 // Business documents -> value types. Input is the canonical bytes the signature covered.
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -15,10 +16,16 @@ inline constexpr std::string_view kKnowledgeBaseNamespace = "urn:stagegate:kb:1"
 // SCHEMA when the document breaks section 2: a required field is missing (including the
 // stage-dependent ones: executor from stage 2, executionDate from 4, outcome at 6), an
 // unknown or repeated element; the reason names the field as a path, never its value.
-// DATA_INVALID for a bad check digit, an impossible date, a date before receptionDate, or
-// an outcome before CLOSED.
-Result<StageEvent> normalize_stage(std::string_view canonical_xml);
+// DATA_INVALID for a bad check digit, an impossible date, a date before receptionDate, a
+// receptionDate, stage time or executionDate later than `received_by_gateway` (the moment the gateway
+// received the message) by more than kClockSkewAllowance, or an outcome before CLOSED.
+// `received_by_gateway` also becomes the message's receivedAt.
+Result<StageEvent> normalize_stage(std::string_view canonical_xml,
+                                   std::chrono::system_clock::time_point received_by_gateway = std::chrono::system_clock::now());
 Result<ServiceInfo> normalize_service_info(std::string_view canonical_xml);
+
+// How far a provider's clock may run ahead of the gateway's before its times count as the future.
+inline constexpr std::chrono::minutes kClockSkewAllowance{5};
 
 // The versioned JSON of the normalized messages (schema "stagegate.stage/1", "stagegate.kb/1").
 std::string to_json(const StageEvent& event);

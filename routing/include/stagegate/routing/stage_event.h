@@ -27,13 +27,14 @@ struct StageEvent {
   std::string reception_place;
   std::string reception_date;  // xsd:dateTime with offset, as sent
   std::string executor;        // empty at stage 1 when absent
-  std::optional<std::string> planned_date;    // xsd:date
+  std::optional<std::string> planned_date;    // YYYY-MM-DD (an offset as sent is dropped: the date is the provider's)
   std::optional<std::string> execution_date;  // xsd:dateTime
   Stage stage = Stage::Received;
   std::string stage_at;  // xsd:dateTime
   std::optional<Outcome> outcome;
   std::optional<DelayKind> delay_kind;
   std::string delay_reason;
+  std::string received_at;  // when the gateway received the message: UTC, YYYY-MM-DDTHH:MM:SS.mmmZ
 };
 
 }  // namespace stagegate::routing
