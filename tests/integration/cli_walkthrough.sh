@@ -83,6 +83,18 @@ grep -q 'SENT_FOR_EXECUTION' status.txt || { echo "FAIL: monitoring has no stage
 grep -q '^planned      2026-11-27 (computed); provider declared 2026-11-25, DISAGREES' status.txt || { echo "FAIL: planned date"; cat status.txt; exit 1; }
 "$stagegate" report violations --store var/monitoring.db --month 2026-11 --format html >report.html
 grep -q '<svg' report.html && grep -q '2026-12-15' report.html || { echo "FAIL: report"; head -c 600 report.html; exit 1; }
+# Issued once the month is over: frozen, signed with the gateway's key, verified; never twice.
+"$stagegate" report violations --store var/monitoring.db --month 2026-11 --issue --today 2026-11-30 2>issue.err &&
+  { echo "FAIL: a month not over was issued"; exit 1; }
+grep -q 'is not over yet' issue.err || { echo "FAIL: issue refusal"; cat issue.err; exit 1; }
+"$stagegate" report violations --store var/monitoring.db --month 2026-11 --issue --today 2026-12-02 | grep -q '^issued 2026-11 at ' ||
+  { echo "FAIL: issue"; exit 1; }
+"$stagegate" report violations --month 2026-11 --verify | grep -q 'hash and signature verify' || { echo "FAIL: verify"; exit 1; }
+"$stagegate" report violations --store var/monitoring.db --month 2026-11 --issue --today 2026-12-02 2>issue.err &&
+  { echo "FAIL: issued twice"; exit 1; }
+grep -q 'was issued at' issue.err || { echo "FAIL: second issue refusal"; cat issue.err; exit 1; }
+"$stagegate" report violations --store var/monitoring.db --month 2026-11 --format json --lang kk --today 2026-12-02 | grep -q '"corrections": \[\]' ||
+  { echo "FAIL: an unchanged issued month shows no corrections"; exit 1; }
 "$stagegate" consumers list --var var | grep -q '^monitoring' || { echo "FAIL: monitoring not a known consumer"; exit 1; }
 
 # The bus is CURVE: a destination not granted to a key is refused with the reason (exit 1),

@@ -11,6 +11,7 @@
 #include "stagegate/monitoring/local_time.h"
 #include "stagegate/monitoring/monitor.h"
 #include "stagegate/monitoring/report.h"
+#include "stagegate/monitoring/report_archive.h"
 
 namespace stagegate::cli {
 namespace {
@@ -127,18 +128,68 @@ int status(int argc, char** argv) {
   return 0;
 }
 
+// The month's report, issued (--issue: frozen and signed) or compared with the issued one.
 int report(int argc, char** argv) {
-  const Arguments args(argc, argv, 2);
-  args.allow_only({"month", "format", "store", "var", "calendar", "today"});
+  const Arguments args(argc, argv, 2, {"issue", "verify"});
+  args.allow_only({"month", "format", "lang", "store", "var", "calendar", "bodies", "today", "time-zone", "issue", "verify",
+                   "archive", "signing-key", "signing-cert"});
   if (args.positional().size() != 1 || args.positional().front() != "violations")
-    throw UsageError("report takes: violations --month YYYY-MM [--format csv|html|json]");
+    throw UsageError("report takes: violations --month YYYY-MM [--format csv|html|json] [--lang ru|kk] [--issue | --verify]");
+  const auto month = args.required("month");
+  const Defaults defaults(args.get_or("var", "var"));
+  const monitoring::ReportArchive archive(args.get_or("archive", (defaults.var() / "reports").string()));
+  auto issued = archive.find(month);
+  if (!issued) {
+    std::cerr << "stagegate report: " << issued.refusal().reason << '\n';
+    return 1;
+  }
+  if (args.has("verify")) {
+    if (!issued.value()) {
+      std::cerr << "stagegate report: " << month << " was not issued (" << archive.file_of(month).string() << ")\n";
+      return 1;
+    }
+    const auto verified = monitoring::verify_issued_report(*issued.value());
+    if (!verified) {
+      std::cerr << "stagegate report: " << month << " FAILS: " << verified.refusal().reason << '\n';
+      return 1;
+    }
+    std::cout << month << " issued " << issued.value()->issued_at << ", SHA-256 " << issued.value()->sha256
+              << ": hash and signature verify\n";
+    return 0;
+  }
+
   const auto calendar = load_calendar(args);
+  const auto bodies = monitoring::BodiesCatalogue::load(args.get_or("bodies", STAGEGATE_MONITORING_DATA "/bodies.conf"));
   auto store = monitoring::open_store(store_location(args));
-  const auto report = monitoring::build_violation_report(*store, calendar, args.required("month"), today(args));
+  const auto day = today(args);
+  auto report = monitoring::build_violation_report(*store, calendar, month, day, bodies);
+  const auto language = monitoring::report_language(args.get_or("lang", "ru"));
+
+  if (args.has("issue")) {
+    const auto first = monitoring::parse_date(month + "-01");
+    const monitoring::Date last = first.year() / first.month() / std::chrono::last;
+    if (std::chrono::sys_days(day) <= std::chrono::sys_days(last))
+      throw UsageError(month + " is not over yet: a month's report is issued after its last day");
+    auto made = archive.issue(month, monitoring::report_json(report),
+                              args.get_or("signing-key", defaults.tls_key().string()),
+                              args.get_or("signing-cert", defaults.tls_certificate().string()));
+    if (!made) {
+      std::cerr << "stagegate report: " << made.refusal().reason << '\n';
+      return 1;
+    }
+    std::cout << "issued " << month << " at " << made->issued_at << ": " << archive.file_of(month).string() << ", SHA-256 "
+              << made->sha256 << '\n';
+    return 0;
+  }
+  if (issued.value()) {
+    report.issued_at = issued.value()->issued_at;
+    report.issued_sha256 = issued.value()->sha256;
+    report.corrections = monitoring::report_corrections(issued.value()->report, report);
+  }
   const auto format = args.get_or("format", "csv");
-  if (format == "csv") std::cout << monitoring::report_csv(report);
+  if (format == "csv") std::cout << monitoring::report_csv(report, language);
   else if (format == "json") std::cout << monitoring::report_json(report);
-  else if (format == "html") std::cout << monitoring::report_html(report);
+  else if (format == "html") std::cout << monitoring::report_html(report, language);
   else throw UsageError("--format takes csv, html or json");
   return 0;
 }
