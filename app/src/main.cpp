@@ -15,7 +15,7 @@ constexpr std::string_view kUsage = R"(usage: stagegate <command> [options]
 commands:
   serve      [--var DIR] [--listen HOST:PORT] [--bus ENDPOINT] [--journal FILE]
              [--providers FILE] [--routes FILE] [--ca FILE|DIR]... [--crl FILE|DIR]... [--no-revocation-check]
-             [--workers N] [--quiet]
+             [--workers N] [--quiet] [--public-url URL]
              [--tls-cert CHAIN.pem --tls-key KEY.pem [--tls-client-ca CA.pem [--tls-require-client-cert]]]
              [--reload-poll SECONDS] [--max-backlog N] [--min-free-disk-mb N] [--max-failures N]
              [--keep-payload-days N] [--keep-receipt-days N] [--request-timeout SECONDS] [--max-connections N]
@@ -26,7 +26,8 @@ commands:
              (default with var/'s CA: var/pki/ca.crl.pem) unless --no-revocation-check;
              the bus is CURVE-encrypted with the gateway's key (default var/bus/gateway.key)
              and serves only the keys in the consumers file (default var/bus/consumers.conf);
-             --bus-plaintext only on loopback or ipc
+             --bus-plaintext only on loopback or ipc; the WSDL at ?wsdl gives --public-url as the
+             service address, or else the address each request came to (its Host header)
   routes     check [FILE] | default
              check a routing rules file (exit 0 with its destinations, 1 with the mistake's
              line and column); default prints the built-in rules, a commented starting point
@@ -51,6 +52,12 @@ commands:
              messages a consumer refused or failed on too often
   consumers  list | forget NAME  [--var DIR | --journal FILE]
              named consumers, their positions and how far behind they are
+  consumers  remove NAME [--consumers FILE | --var DIR]
+             take a consumer's key out of the consumers file
+  providers  add SENDER --bin BIN --services ID[,ID...] [--tls-sha256 HEX]... [--tls-subject DN] [--password-stdin]
+             | list | remove SENDER | passwd SENDER [--password-stdin]   [--providers FILE | --var DIR]
+             the provider registry (var/providers.conf); the password is typed twice at the terminal
+             without echo, or one line on stdin with --password-stdin; the gateway reloads the file
   consumers  add NAME --destinations D,D | --observe  --out PREFIX [--consumers FILE | --var DIR]
              make a consumer's key pair and register it in the consumers file
   monitor    [--endpoint E] [--store FILE|postgresql://...] [--calendar FILE] [--services FILE]
@@ -107,6 +114,7 @@ int main(int argc, char** argv) {
     if (command == "notify") return stagegate::cli::notify(argc, argv);
     if (command == "kb") return stagegate::cli::kb(argc, argv);
     if (command == "keys") return stagegate::cli::keys(argc, argv);
+    if (command == "providers") return stagegate::cli::providers(argc, argv);
     std::cerr << "stagegate: unknown command " << command << "\n\n" << kUsage;
     return 2;
   } catch (const stagegate::cli::UsageError& error) {

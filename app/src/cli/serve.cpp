@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/defaults.h"
 #include "cli/revocation.h"
+#include "stagegate/adapters/wsdl.h"
 #include "stagegate/app/gateway.h"
 
 namespace stagegate::cli {
@@ -28,7 +29,7 @@ int serve(int argc, char** argv) {
   std::vector<std::string> known{"var", "listen", "bus", "journal", "providers", "routes", "ca", "crl", "no-revocation-check", "workers", "quiet", "reload-poll",
                                  "tls-cert", "tls-key", "tls-client-ca", "tls-require-client-cert",
                                  "max-backlog", "min-free-disk-mb", "max-failures", "keep-payload-days", "keep-receipt-days",
-                                 "request-timeout", "max-connections"};
+                                 "request-timeout", "max-connections", "public-url"};
   known.insert(known.end(), kServerBusKeyOptions.begin(), kServerBusKeyOptions.end());
   args.allow_only(known);
   const Defaults defaults(args.get_or("var", "var"));
@@ -38,6 +39,9 @@ int serve(int argc, char** argv) {
   config.server.workers = std::stoi(args.get_or("workers", "4"));
   config.server.request_timeout_seconds = std::stoi(args.get_or("request-timeout", "10"));
   config.server.max_connections = std::stoi(args.get_or("max-connections", "1024"));
+  config.server.public_url = args.get_or("public-url", "");
+  if (const auto problem = config.server.public_url.empty() ? std::nullopt : adapters::public_url_problem(config.server.public_url))
+    throw UsageError("--public-url: " + *problem);
   config.bus_endpoint = args.get_or("bus", "tcp://127.0.0.1:5556");
   config.delivery.security = server_bus_security(args, defaults, config.bus_endpoint);
   config.journal = args.get_or("journal", defaults.journal().string());
