@@ -44,6 +44,8 @@ int main(int argc, char** argv) {
     if (command == "kb") return stagegate::cli::kb(argc, argv);
     if (command == "keys") return stagegate::cli::keys(argc, argv);
     if (command == "providers") return stagegate::cli::providers(argc, argv);
+    if (command == "config") return stagegate::cli::config(argc, argv);
+    if (command == "check-config") return stagegate::cli::check_config(argc, argv);
     std::cerr << "stagegate: unknown command " << command << "\n\n" << full_usage();
     return 2;
   } catch (const stagegate::cli::HelpRequested& help) {

@@ -36,7 +36,8 @@ for words in "${commands[@]}"; do
     { echo "FAIL: '$words --no-such-option' refused without naming it and the usage"; cat err.txt; exit 1; }
 done
 # The whole usage: `stagegate --help` exit 0, no command exit 2.
-"$stagegate" --help | grep -q '^usage: stagegate <command>'
+"$stagegate" --help >usage.txt
+grep -q '^usage: stagegate <command>' usage.txt || { echo "FAIL: stagegate --help"; exit 1; }
 set +e; "$stagegate" >/dev/null; status=$?; set -e
 [ "$status" -eq 2 ] || { echo "FAIL: no command exited $status"; exit 1; }
 echo "cli_help: $checked --help pages, ${#commands[@]} refusals: ok"

@@ -62,6 +62,13 @@ std::vector<std::string> Arguments::all(const std::string& name) const {
   return values;
 }
 
+void Arguments::fill_from(const std::vector<std::pair<std::string, std::string>>& settings) {
+  std::vector<std::string> given;
+  for (const auto& [name, value] : options_) given.push_back(name);
+  for (const auto& [name, value] : settings)
+    if (std::find(given.begin(), given.end(), name) == given.end()) options_.emplace(name, value);
+}
+
 bool Arguments::has(const std::string& name) const { return options_.count(name) > 0; }
 
 void Arguments::allow_only(const std::vector<std::string>& known) const {

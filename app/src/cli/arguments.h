@@ -42,6 +42,9 @@ class Arguments {
   // Parses the line with CLI11 against exactly these options (the switches among them take no
   // value): throws HelpRequested for --help, UsageError with the usage for anything else.
   void allow_only(const std::vector<std::string>& known) const;
+  // Adds each (option, value) whose option the command line does not give: a configuration
+  // file under the options (an option given there replaces all the file's values for it).
+  void fill_from(const std::vector<std::pair<std::string, std::string>>& settings);
 
  private:
   std::vector<std::string> command_path_;

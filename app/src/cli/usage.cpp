@@ -10,7 +10,7 @@ constexpr std::string_view kUsage = R"(usage: stagegate <command> [options]
 commands:
   serve      [--var DIR] [--listen HOST:PORT] [--bus ENDPOINT] [--journal FILE]
              [--providers FILE] [--routes FILE] [--ca FILE|DIR]... [--crl FILE|DIR]... [--no-revocation-check]
-             [--workers N] [--quiet] [--public-url URL]
+             [--workers N] [--quiet] [--public-url URL] [--config FILE]
              [--tls-cert CHAIN.pem --tls-key KEY.pem [--tls-client-ca CA.pem [--tls-require-client-cert]]]
              [--reload-poll SECONDS] [--max-backlog N] [--min-free-disk-mb N] [--max-failures N]
              [--keep-payload-days N] [--keep-receipt-days N] [--request-timeout SECONDS] [--max-connections N]
@@ -23,6 +23,11 @@ commands:
              and serves only the keys in the consumers file (default var/bus/consumers.conf);
              --bus-plaintext only on loopback or ipc; the WSDL at ?wsdl gives --public-url as the
              service address, or else the address each request came to (its Host header)
+  config     default
+             print the gateway's configuration file with every setting, its default and a comment
+             (`serve --config FILE`; options on the command line override it; docs/config.md)
+  check-config FILE
+             every problem of a configuration file, each as FILE:LINE:COLUMN: ... (exit 1 if any)
   routes     check [FILE] | default
              check a routing rules file (exit 0 with its destinations, 1 with the mistake's
              line and column); default prints the built-in rules, a commented starting point
@@ -101,7 +106,7 @@ std::string command_usage(std::string_view command) {
 }
 
 bool takes_subcommand(std::string_view command) {
-  for (const auto name : {"kb", "notify", "routes", "keys", "report", "dlq", "providers", "consumers"})
+  for (const auto name : {"kb", "notify", "routes", "keys", "report", "dlq", "providers", "consumers", "config"})
     if (command == name) return true;
   return false;
 }
