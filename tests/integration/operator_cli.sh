@@ -41,6 +41,12 @@ grep -q 'check digit' err.txt || fail "bad BIN: $(cat err.txt)"
 expect_exit 2 "$stagegate" providers add other --var var --bin 050140001238 --services S --password p
 expect_exit 2 setsid "$stagegate" providers add other --var var --bin 050140001238 --services S </dev/null
 grep -q 'password-stdin' err.txt || fail "no terminal: $(cat err.txt)"
+# At a terminal: asked twice, never echoed.
+"$support/tty_password.py" typed-secret "$stagegate" providers add typed --var var --bin 050140001238 \
+  --services STAGE_NOTIFICATION >tty.txt || fail "tty add: $(cat tty.txt)"
+grep -q 'typed-secret' tty.txt && fail "the password was echoed: $(cat tty.txt)"
+grep -q '^again: ' tty.txt || fail "not asked twice: $(cat tty.txt)"
+await_status SCSS001 typed typed-secret
 # With a TLS binding: the list says so.
 printf 'p\n' | "$stagegate" providers add bound --var var --bin 050140001238 --services SERVICE_INFO --password-stdin \
   --tls-sha256 "$(printf 'ab%.0s' $(seq 32))" --tls-subject 'CN=Bound Sender,O=Akimat'

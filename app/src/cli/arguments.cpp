@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <deque>
 
 #include "cli/usage.h"
@@ -11,6 +12,20 @@ namespace stagegate::cli {
 namespace {
 
 bool is_help(const std::string& word) { return word == "--help" || word == "-h"; }
+
+// The value's name as the usage text writes it (`--listen HOST:PORT`), else VALUE.
+std::string value_name(const std::string& usage, const std::string& option) {
+  const std::string written = "--" + option + " ";
+  for (auto at = usage.find(written); at != std::string::npos; at = usage.find(written, at + 1)) {
+    const auto start = at + written.size();
+    auto end = start;
+    while (end < usage.size() && usage[end] != ' ' && usage[end] != ']' && usage[end] != '\n') ++end;
+    const auto name = usage.substr(start, end - start);
+    if (!name.empty() && (std::isupper(static_cast<unsigned char>(name.front())) || name.find('|') != std::string::npos))
+      return name;
+  }
+  return "VALUE";
+}
 
 }  // namespace
 
@@ -94,7 +109,7 @@ void Arguments::allow_only(const std::vector<std::string>& known) const {
       app.add_option("--" + option, values.emplace_back())
           ->expected(1)
           ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-          ->type_name("VALUE");
+          ->type_name(value_name(paragraph, option));
     }
   }
   std::vector<std::string> words;

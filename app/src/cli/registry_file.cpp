@@ -48,10 +48,10 @@ class EchoOff {
 };
 
 std::string prompt_without_echo(int tty, const std::string& prompt) {
-  (void)!::write(tty, prompt.data(), prompt.size());
   std::string line;
   {
-    const EchoOff quiet(tty);
+    const EchoOff quiet(tty);  // before the prompt: nothing typed after it is ever echoed
+    (void)!::write(tty, prompt.data(), prompt.size());
     char c = 0;
     while (::read(tty, &c, 1) == 1 && c != '\n') line += c;
   }
