@@ -52,6 +52,12 @@ int main(int argc, char** argv) {
     std::cout << help.what();
     return 0;
   } catch (const stagegate::cli::UsageError& error) {
+    // --help on a partial subcommand (`notify templates --help`) stops at the dispatch: still help.
+    for (int i = 2; i < argc; ++i)
+      if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+        std::cout << (!error.usage().empty() ? error.usage() : "usage:\n" + command_usage);
+        return 0;
+      }
     std::cerr << "stagegate " << command << ": " << error.what() << "\n\n"
               << (!error.usage().empty() ? error.usage() : !command_usage.empty() ? "usage:\n" + command_usage : std::string(full_usage()));
     return 2;

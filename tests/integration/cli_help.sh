@@ -11,8 +11,9 @@ commands=(
   "monitor" "status" "report violations"
   "notify consume" "notify contacts import" "notify outbox" "notify undeliverable" "notify resend" "notify templates check"
   "kb consume" "kb service" "kb record" "kb events" "kb overdue" "kb operator add"
+  "config default" "check-config"
 )
-parents=(routes dlq consumers providers notify kb keys report)
+parents=(routes dlq consumers providers notify kb keys report config "notify contacts" "notify templates" "kb operator")
 checked=0
 for words in "${commands[@]}" "${parents[@]}"; do
   read -ra command <<<"$words"
