@@ -11,6 +11,12 @@ fail() { echo "FAIL: $*"; exit 1; }
 for key in listen public-url workers journal providers ca crl tls-cert bus bus-key consumers max-backlog keep-receipt-days; do
   grep -q "^#\? \?$key = " gateway.toml || fail "config default lacks $key"
 done
+# Every option of serve has its setting (a new option needs its line in config_file.cpp).
+"$stagegate" serve --help >serve-help.txt
+for option in $(sed -n 's/^  --\([a-z-]*\).*/\1/p' serve-help.txt); do
+  [ "$option" = help ] || [ "$option" = config ] && continue
+  grep -q "^#\? \?$option = " gateway.toml || fail "serve --$option has no setting in config default"
+done
 "$stagegate" check-config gateway.toml | grep >/dev/null '^gateway.toml: ok' || fail "the default file does not check"
 
 # serve reads the file (its public URL reaches the WSDL) ...
