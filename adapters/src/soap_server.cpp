@@ -9,12 +9,14 @@
 #include <csignal>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "connection_reactor.h"
 #include "sync_channel_service.h"
+#include "stagegate/adapters/wsdl.h"
 #include "tls_context.h"
 
 namespace stagegate::adapters {
@@ -84,6 +86,40 @@ bool is_health(std::string_view method, std::string_view target) {
   return method == "GET" && (target == "/health" || target.starts_with("/health?"));
 }
 
+bool is_wsdl(std::string_view method, std::string_view target) {
+  return method == "GET" && (target.ends_with("?wsdl") || target.ends_with("?WSDL"));
+}
+
+// The value of the request's first Host header, if any (the head was framed by HttpRequestReader).
+std::optional<std::string_view> host_header(std::string_view request) {
+  const auto head = request.substr(0, request.find("\r\n\r\n"));
+  for (std::size_t line = head.find("\r\n"); line != std::string_view::npos; line = head.find("\r\n", line + 2)) {
+    const auto text = head.substr(line + 2, head.find("\r\n", line + 2) - (line + 2));
+    if (text.size() >= 5 && std::equal(text.begin(), text.begin() + 5, "host:",
+                                       [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }))
+      return text.substr(5);
+  }
+  return std::nullopt;
+}
+
+// soap:address: the configured public URL, else where this request came to, else where we listen.
+std::string wsdl_response(const ServerConfig& config, int port, std::string_view request, bool keep_alive) {
+  std::string address = config.public_url;
+  if (address.empty()) {
+    const auto host = host_header(request);
+    if (const auto from_host = host ? address_from_host(*host, config.tls.has_value()) : std::nullopt) {
+      address = *from_host;
+    } else {
+      const bool ipv6 = config.host.find(':') != std::string::npos;
+      address = std::string(config.tls ? "https://" : "http://") + (ipv6 ? "[" + config.host + "]" : config.host) + ":" +
+                std::to_string(port) + "/";
+    }
+  }
+  const std::string body = sync_channel_wsdl(address);
+  return "HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nConnection: " + (keep_alive ? "keep-alive" : "close") + "\r\n\r\n" + body;
+}
+
 }  // namespace
 
 struct SoapServer::Impl {
@@ -135,6 +171,8 @@ struct SoapServer::Impl {
     std::string response;
     if (is_health(reader.method(), reader.target())) {
       response = health_response(config, keep_alive);
+    } else if (is_wsdl(reader.method(), reader.target())) {
+      response = wsdl_response(config, reactor.port(), reader.request(), keep_alive);
     } else {
       response = service.serve_bytes(reader.request(), connection->client_certificate());
       keep_alive = keep_alive && offer_keep_alive(response);

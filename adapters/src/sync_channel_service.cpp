@@ -9,23 +9,14 @@
 #include "business_document.h"
 #include "contract_fault.h"
 #include "receipt_xml.h"
-#include "stagegate/adapters/wsdl.h"
 #include "stagegate/core/clock.h"
 
 namespace stagegate::adapters {
 namespace {
 
-int serve_http_get(soap* ctx) {
-  const std::string_view path = ctx->path;
-  if (path.ends_with("?wsdl") || path.ends_with("?WSDL")) {
-    const auto wsdl = sync_channel_wsdl();
-    ctx->http_content = "text/xml; charset=utf-8";
-    if (soap_response(ctx, SOAP_FILE) || soap_send_raw(ctx, wsdl.data(), wsdl.size()) || soap_end_send(ctx))
-      return soap_closesock(ctx);
-    return SOAP_OK;
-  }
-  return 404;
-}
+// ?wsdl is answered by the server before gSOAP (soap_server.cpp), with the address the request
+// came to; any other GET that reaches gSOAP is not ours.
+int serve_http_get(soap*) { return 404; }
 
 std::string text_or_empty(const std::string* value) { return value ? *value : std::string(); }
 

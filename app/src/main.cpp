@@ -7,90 +7,26 @@
 
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "cli/usage.h"
 
-namespace {
-
-constexpr std::string_view kUsage = R"(usage: stagegate <command> [options]
-
-commands:
-  serve      [--var DIR] [--listen HOST:PORT] [--bus ENDPOINT] [--journal FILE]
-             [--providers FILE] [--routes FILE] [--ca FILE|DIR]... [--crl FILE|DIR]... [--no-revocation-check]
-             [--workers N] [--quiet]
-             [--tls-cert CHAIN.pem --tls-key KEY.pem [--tls-client-ca CA.pem [--tls-require-client-cert]]]
-             [--reload-poll SECONDS] [--max-backlog N] [--min-free-disk-mb N] [--max-failures N]
-             [--keep-payload-days N] [--keep-receipt-days N] [--request-timeout SECONDS] [--max-connections N]
-             [--bus-key FILE.key] [--consumers FILE] | [--bus-plaintext]
-             run the gateway (defaults: var/, 127.0.0.1:8080, tcp://127.0.0.1:5556, built-in routes);
-             the registry, anchors, CRLs and routes reload on SIGHUP and when they change
-             (checked every 2 s; 0: SIGHUP only); every CA among the anchors needs a CRL
-             (default with var/'s CA: var/pki/ca.crl.pem) unless --no-revocation-check;
-             the bus is CURVE-encrypted with the gateway's key (default var/bus/gateway.key)
-             and serves only the keys in the consumers file (default var/bus/consumers.conf);
-             --bus-plaintext only on loopback or ipc
-  routes     check [FILE] | default
-             check a routing rules file (exit 0 with its destinations, 1 with the mistake's
-             line and column); default prints the built-in rules, a commented starting point
-  dev-setup  [--var DIR]
-             create the development PKI (CA, CRL, signer), provider registry and bus keys under var/
-             (idempotent; remakes the CRL when missing or within 7 days of its next update)
-  keys       new --out PREFIX
-             make a bus CURVE key pair: PREFIX.key (secret, 0600) and PREFIX.pub
-  sign       --key KEY.pem --cert CERT.pem FILE
-             print FILE with an enveloped XML signature (CONTRACT.md section 4)
-  send       --sender ID --password P [--url URL] [--service-id ID] [--message-id ID]
-             [--tls-ca CA.pem] [--tls-cert CERT.pem [--tls-key KEY.pem]] FILE
-             wrap a signed document in the bus envelope, post it, print the reply
-  tail       [--endpoint ENDPOINT] [--destination D]... [--count N] [--idle-timeout MS] [--quiet]
-             [--name NAME [--store FILE.db] [--window N]]
-             [--var DIR | --key FILE.key --server-key GATEWAY.pub | --plaintext]
-             print delivered messages as JSON lines (without --destination: whole messages,
-             as an observer); with --name a durable consumer that resumes
-             after what it acknowledged, with --store keeping each message in SQLite first;
-             keys default to var/bus/NAME.key (var/bus/tail.key without --name) and var/bus/gateway.pub
-  dlq        list | show ID | replay ID | drop ID  [--var DIR | --journal FILE]
-             messages a consumer refused or failed on too often
-  consumers  list | forget NAME  [--var DIR | --journal FILE]
-             named consumers, their positions and how far behind they are
-  consumers  add NAME --destinations D,D | --observe  --out PREFIX [--consumers FILE | --var DIR]
-             make a consumer's key pair and register it in the consumers file
-  monitor    [--endpoint E] [--store FILE|postgresql://...] [--calendar FILE] [--services FILE]
-             [--name N] [--destination D] [--key FILE.key --server-key GATEWAY.pub | --plaintext]
-             the monitoring consumer: stage history, planned dates, overdue (var/monitoring.db)
-  status     --application ID [--store FILE] [--today YYYY-MM-DD]
-             one application's history with its planned date and overdue
-  report     violations --month YYYY-MM [--format csv|html|json] [--store FILE] [--today D]
-             the monthly term-violation report (due by the 15th of the next month)
-  notify     consume --smtp URL [--from ADDR] [--templates DIR] [--endpoint E] [--var DIR]
-             [--max-attempts N] [--retry-first-ms MS] [--retry-max-ms MS] [--smtp-user U --smtp-password-file F]
-             | contacts import FILE.csv | outbox | undeliverable | resend ID | templates check [DIR]
-             the citizen notification consumer: stage changes by e-mail in Kazakh and Russian
-             through a durable outbox (var/notification.db); see docs/notification.md
-  kb         consume [--var DIR] [--endpoint E] [--store FILE|postgresql://...] [--secret FILE] [--operators FILE]
-                     [--listen HOST:PORT] [--rate N] [--calendar FILE] [--services FILE]
-             the knowledge-base consumer (var/knowledge_base.db): service information history,
-             stages by application (ИИН kept as HMAC, var/kb-secret); serves the operators' lookup
-             GET /api/v1/applications/{id}?iin=... (Bearer token, 127.0.0.1:8090, 60/min)
-             service CODE [--at YYYY-MM-DD | --history]   the form as it stood, or every version
-             record request|appointed|training|protocol|consulting|change|refusal|reported
-                    --body BIN [--service CODE] --date YYYY-MM-DD [--note TEXT]
-             events   the recorded onboarding events, by date
-             overdue [--today YYYY-MM-DD]   order 130 deadlines missed; repeated refusals
-             operator add NAME [--operators FILE]   prints a new token once (var/kb-operators.conf)
-  verify     --ca FILE|DIR [--ca FILE|DIR]... (--crl FILE|DIR... | --no-revocation-check) FILE
-             verify FILE's enveloped signature: exit 0 verified, 1 refused, 2 usage or I/O
-)";
-
-}  // namespace
 
 int main(int argc, char** argv) {
   // Everything stagegate creates (var/, the journal and its -wal/-shm, the registry, keys,
   // consumer stores) holds personal data, password hashes or keys: owner only.
   ::umask(077);
-  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "help") == 0) {
-    std::cout << kUsage;
+  using stagegate::cli::full_usage;
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "help") == 0) {
+    std::cout << full_usage();
     return argc < 2 ? 2 : 0;
   }
   const std::string_view command = argv[1];
+  const auto command_usage = stagegate::cli::command_usage(command);
+  // `stagegate COMMAND --help` for a command that first needs its subcommand: its own paragraph.
+  if (argc == 3 && (std::strcmp(argv[2], "--help") == 0 || std::strcmp(argv[2], "-h") == 0) && !command_usage.empty() &&
+      stagegate::cli::takes_subcommand(command)) {
+    std::cout << "usage:\n" << command_usage;
+    return 0;
+  }
   try {
     if (command == "serve") return stagegate::cli::serve(argc, argv);
     if (command == "dev-setup") return stagegate::cli::dev_setup(argc, argv);
@@ -107,10 +43,23 @@ int main(int argc, char** argv) {
     if (command == "notify") return stagegate::cli::notify(argc, argv);
     if (command == "kb") return stagegate::cli::kb(argc, argv);
     if (command == "keys") return stagegate::cli::keys(argc, argv);
-    std::cerr << "stagegate: unknown command " << command << "\n\n" << kUsage;
+    if (command == "providers") return stagegate::cli::providers(argc, argv);
+    if (command == "config") return stagegate::cli::config(argc, argv);
+    if (command == "check-config") return stagegate::cli::check_config(argc, argv);
+    std::cerr << "stagegate: unknown command " << command << "\n\n" << full_usage();
     return 2;
+  } catch (const stagegate::cli::HelpRequested& help) {
+    std::cout << help.what();
+    return 0;
   } catch (const stagegate::cli::UsageError& error) {
-    std::cerr << "stagegate " << command << ": " << error.what() << "\n\n" << kUsage;
+    // --help on a partial subcommand (`notify templates --help`) stops at the dispatch: still help.
+    for (int i = 2; i < argc; ++i)
+      if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+        std::cout << (!error.usage().empty() ? error.usage() : "usage:\n" + command_usage);
+        return 0;
+      }
+    std::cerr << "stagegate " << command << ": " << error.what() << "\n\n"
+              << (!error.usage().empty() ? error.usage() : !command_usage.empty() ? "usage:\n" + command_usage : std::string(full_usage()));
     return 2;
   } catch (const std::exception& error) {
     std::cerr << "stagegate " << command << ": " << error.what() << '\n';

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/registry_file.h"
 #include "stagegate/bus/consumer_registry.h"
 #include "stagegate/bus/curve_keys.h"
 
@@ -130,6 +131,34 @@ int add_consumer(int argc, char** argv) {
             << "; secret key " << bus::secret_key_file(prefix).string()
             << " (the gateway picks it up within its reload poll or on SIGHUP)\n";
   return 0;
+}
+
+int remove_consumer(int argc, char** argv) {
+  const Arguments args(argc, argv, 2);
+  args.allow_only({"consumers", "var"});
+  if (args.positional().size() != 2) throw UsageError("consumers remove NAME [--consumers FILE | --var DIR]");
+  const Defaults defaults(args.get_or("var", "var"));
+  const std::filesystem::path consumers_file = args.get_or("consumers", defaults.consumers().string());
+  const auto& name = args.positional()[1];
+  auto lines = read_lines(consumers_file);
+  const auto found = find_entry(lines, name);
+  if (!found) {
+    std::cerr << "stagegate consumers: no consumer " << name << " in " << consumers_file.string() << '\n';
+    return 1;
+  }
+  lines.erase(lines.begin() + static_cast<std::ptrdiff_t>(*found));
+  replace_atomically(consumers_file, lines, [](const std::filesystem::path& file) { (void)bus::ConsumerRegistry::load(file); });
+  std::cout << "removed consumer " << name << " from " << consumers_file.string()
+            << " (the gateway refuses its key from the next reload; `consumers forget " << name
+            << "` drops its position in the journal)\n";
+  return 0;
+}
+
+std::vector<std::string> registered_consumers(const std::filesystem::path& consumers_file) {
+  std::vector<std::string> names;
+  for (const auto& line : read_lines(consumers_file))
+    if (auto name = first_field(line); !name.empty()) names.push_back(std::move(name));
+  return names;
 }
 
 }  // namespace stagegate::cli

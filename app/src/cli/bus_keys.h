@@ -33,5 +33,9 @@ bool loopback_endpoint(const std::string& endpoint);
 std::string register_consumer(const std::filesystem::path& consumers_file, const bus::ConsumerGrant& grant);
 
 int add_consumer(int argc, char** argv);  // consumers add NAME --destinations a,b [--observe] --out PREFIX
+int remove_consumer(int argc, char** argv);  // consumers remove NAME: its key no longer accepted
+
+// The names in a consumers file (none when it does not exist).
+std::vector<std::string> registered_consumers(const std::filesystem::path& consumers_file);
 
 }  // namespace stagegate::cli

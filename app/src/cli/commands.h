@@ -17,5 +17,8 @@ int routes(int argc, char** argv);
 int notify(int argc, char** argv);
 int kb(int argc, char** argv);
 int keys(int argc, char** argv);  // bus_keys.cpp
+int providers(int argc, char** argv);
+int config(int argc, char** argv);        // config.cpp
+int check_config(int argc, char** argv);
 
 }  // namespace stagegate::cli

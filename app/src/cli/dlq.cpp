@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <iostream>
 #include <string_view>
 
@@ -77,18 +78,29 @@ int dlq(int argc, char** argv) {
 // Named consumers the gateway remembers, and their positions; `forget` for one gone for good.
 int consumers(int argc, char** argv) {
   if (argc > 2 && std::string_view(argv[2]) == "add") return add_consumer(argc, argv);  // bus_keys.cpp
+  if (argc > 2 && std::string_view(argv[2]) == "remove") return remove_consumer(argc, argv);
   const Arguments args(argc, argv, 2);
-  args.allow_only({"journal", "var"});
+  args.allow_only({"journal", "var", "consumers"});
   const auto action = args.positional().empty() ? std::string("list") : args.positional().front();
   auto state = bus::DeliveryState::open(journal_file(args));
   if (action == "list") {
     const auto journal = bus::Journal::open(journal_file(args));
     const auto last = journal.last_sequence();
-    std::cout << "name\ttopics\tacknowledged\tbehind\tlast_seen\n";
+    // Positions the journal remembers, and whether each name holds a bus key; registered
+    // consumers that never connected are listed too, with no position.
+    auto registered = registered_consumers(args.get_or("consumers", Defaults(args.get_or("var", "var")).consumers().string()));
+    const auto take_registered = [&](const std::string& name) {
+      const auto found = std::find(registered.begin(), registered.end(), name);
+      if (found == registered.end()) return false;
+      registered.erase(found);
+      return true;
+    };
+    std::cout << "name\ttopics\tacknowledged\tbehind\tlast_seen\tbus_key\n";
     for (const auto& consumer : state.consumers())
       std::cout << consumer.name << '\t' << (consumer.topics.empty() ? "*" : consumer.topics) << '\t'
                 << consumer.acknowledged << '\t' << (last > consumer.acknowledged ? last - consumer.acknowledged : 0)
-                << '\t' << consumer.last_seen << '\n';
+                << '\t' << consumer.last_seen << '\t' << (take_registered(consumer.name) ? "registered" : "-") << '\n';
+    for (const auto& name : registered) std::cout << name << "\t-\t-\t-\t-\tregistered\n";
     return 0;
   }
   if (action == "forget" && args.positional().size() == 2) {
@@ -100,7 +112,7 @@ int consumers(int argc, char** argv) {
               << " (it no longer holds back retention or backpressure; restart the gateway to apply)\n";
     return 0;
   }
-  throw UsageError("consumers takes list, forget NAME or add NAME --destinations a,b [--observe] --out PREFIX");
+  throw UsageError("consumers takes list, forget NAME, remove NAME or add NAME --destinations a,b [--observe] --out PREFIX");
 }
 
 }  // namespace stagegate::cli

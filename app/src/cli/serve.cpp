@@ -4,8 +4,10 @@
 #include "cli/arguments.h"
 #include "cli/bus_keys.h"
 #include "cli/commands.h"
+#include "cli/config_file.h"
 #include "cli/defaults.h"
 #include "cli/revocation.h"
+#include "stagegate/adapters/wsdl.h"
 #include "stagegate/app/gateway.h"
 
 namespace stagegate::cli {
@@ -21,16 +23,38 @@ std::pair<std::string, int> parse_listen(const std::string& listen) {
   }
 }
 
+// Missing certificates and unwritable paths, all at once and by name, before anything starts.
+void startup_checks(const Arguments& args) {
+  std::vector<std::pair<std::string, std::string>> settings;
+  for (const auto* key : {"tls-cert", "tls-key", "tls-client-ca", "ca", "crl", "providers", "routes", "journal"})
+    for (const auto& value : args.all(key)) settings.emplace_back(key, value);
+  const auto problems = path_problems(settings);
+  if (problems.empty()) return;
+  std::string text;
+  for (const auto& problem : problems) text += "\n  " + problem;
+  throw std::runtime_error("cannot start:" + text);
+}
+
 }  // namespace
 
 int serve(int argc, char** argv) {
-  const Arguments args(argc, argv, 2, {"quiet", "tls-require-client-cert", "bus-plaintext", "no-revocation-check"});
+  Arguments args(argc, argv, 2, {"quiet", "tls-require-client-cert", "bus-plaintext", "no-revocation-check"});
   std::vector<std::string> known{"var", "listen", "bus", "journal", "providers", "routes", "ca", "crl", "no-revocation-check", "workers", "quiet", "reload-poll",
                                  "tls-cert", "tls-key", "tls-client-ca", "tls-require-client-cert",
                                  "max-backlog", "min-free-disk-mb", "max-failures", "keep-payload-days", "keep-receipt-days",
-                                 "request-timeout", "max-connections"};
+                                 "request-timeout", "max-connections", "public-url", "config"};
   known.insert(known.end(), kServerBusKeyOptions.begin(), kServerBusKeyOptions.end());
   args.allow_only(known);
+  if (const auto file = args.get("config")) {
+    const auto config_file = read_config_file(*file);
+    if (!config_file.problems.empty()) {
+      std::string text;
+      for (const auto& problem : config_file.problems) text += "\n  " + problem;
+      throw std::runtime_error("the configuration file has problems:" + text);
+    }
+    args.fill_from(config_file.settings);
+  }
+  startup_checks(args);
   const Defaults defaults(args.get_or("var", "var"));
 
   app::GatewayConfig config;
@@ -38,6 +62,9 @@ int serve(int argc, char** argv) {
   config.server.workers = std::stoi(args.get_or("workers", "4"));
   config.server.request_timeout_seconds = std::stoi(args.get_or("request-timeout", "10"));
   config.server.max_connections = std::stoi(args.get_or("max-connections", "1024"));
+  config.server.public_url = args.get_or("public-url", "");
+  if (const auto problem = config.server.public_url.empty() ? std::nullopt : adapters::public_url_problem(config.server.public_url))
+    throw UsageError("--public-url: " + *problem);
   config.bus_endpoint = args.get_or("bus", "tcp://127.0.0.1:5556");
   config.delivery.security = server_bus_security(args, defaults, config.bus_endpoint);
   config.journal = args.get_or("journal", defaults.journal().string());

@@ -29,6 +29,9 @@ struct ServerConfig {
   int keep_alive_timeout_seconds = 5;  // an idle keep-alive connection is closed after this
   // Open connections at most; past it a new connection is answered 503 (TLS: closed) at once.
   int max_connections = 1024;
+  // soap:address in the WSDL at ?wsdl; empty: the address each request came to (its Host
+  // header, https with TLS), or the listening address when the Host header is missing or unusable.
+  std::string public_url = {};
   // GET /health: 200 "ok" when healthy (or unset), else 503 with one problem per line.
   std::function<HealthReport()> health = {};
 };

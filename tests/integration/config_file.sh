@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The gateway's configuration file: `config default` is a valid file with every setting,
+# `serve --config` reads it, command-line options override it, and `check-config` reports
+# every problem at once as FILE:LINE:COLUMN.
+# usage: config_file.sh STAGEGATE_BINARY SAMPLES_DIR
+source "$(dirname "${BASH_SOURCE[0]}")/../support/walkthrough.sh" "$@"
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$stagegate" dev-setup --var var >/dev/null
+"$stagegate" config default >gateway.toml
+for key in listen public-url workers journal providers ca crl tls-cert bus bus-key consumers max-backlog keep-receipt-days; do
+  grep -q "^#\? \?$key = " gateway.toml || fail "config default lacks $key"
+done
+# Every option of serve has its setting (a new option needs its line in config_file.cpp).
+"$stagegate" serve --help >serve-help.txt
+for option in $(sed -n 's/^  --\([a-z-]*\).*/\1/p' serve-help.txt); do
+  [ "$option" = help ] || [ "$option" = config ] && continue
+  grep -q "^#\? \?$option = " gateway.toml || fail "serve --$option has no setting in config default"
+done
+"$stagegate" check-config gateway.toml | grep >/dev/null '^gateway.toml: ok' || fail "the default file does not check"
+
+# serve reads the file (its public URL reaches the WSDL) ...
+sed -i 's|^# public-url = "..."|public-url = "https://from-file.example.kz/"|' gateway.toml
+start_gateway --config gateway.toml
+curl -fsS "$url?wsdl" | grep >/dev/null 'location="https://from-file.example.kz/"' || fail "the file's public-url is not used"
+kill "${pids[@]}"; wait 2>/dev/null || true; pids=()
+# ... and the command line overrides it (start_gateway's --listen already overrode the file's).
+start_gateway --config gateway.toml --public-url https://from-argv.example.kz/
+curl -fsS "$url?wsdl" | grep >/dev/null 'location="https://from-argv.example.kz/"' || fail "--public-url does not override the file"
+kill "${pids[@]}"; wait 2>/dev/null || true; pids=()
+
+cat >bad.toml <<'TOML'
+[gateway]
+listen = "nohost"
+workers = "four"
+colour = 1
+[trust]
+ca = ["missing-ca.pem"]
+[tls]
+tls-cert = "missing-cert.pem"
+[delivery]
+max-backlog = -1
+TOML
+set +e
+"$stagegate" check-config bad.toml >problems.txt
+status=$?
+set -e
+[ "$status" -eq 1 ] || fail "check-config exited $status"
+cat >expected.txt <<'TEXT'
+bad.toml:2:10: listen: listen takes HOST:PORT, got "nohost"
+bad.toml:3:11: workers: must be an integer
+bad.toml:4:1: unknown key 'colour' in [gateway]
+bad.toml:6:7: ca: no file or directory missing-ca.pem
+bad.toml:8:12: tls-cert: no certificate or key file missing-cert.pem
+bad.toml:10:15: max-backlog: must not be negative
+TEXT
+diff expected.txt problems.txt || fail "check-config's report differs"
+printf '[gateway\n' >syntax.toml
+set +e; "$stagegate" check-config syntax.toml >syntax.txt; status=$?; set -e
+[ "$status" -eq 1 ] && grep -q '^syntax.toml:1:9: ' syntax.txt || fail "syntax error: $(cat syntax.txt)"
+# serve refuses the same file with the same report, and names missing certificates by option.
+set +e; "$stagegate" serve --config bad.toml 2>serve-bad.txt; status=$?; set -e
+[ "$status" -eq 2 ] && grep -q 'bad.toml:8:12: tls-cert: no certificate' serve-bad.txt || fail "serve took a bad file"
+set +e; "$stagegate" serve --var var --tls-cert nocert.pem --tls-key nokey.pem 2>serve-tls.txt; status=$?; set -e
+[ "$status" -eq 2 ] && grep -q 'tls-cert: no certificate or key file nocert.pem' serve-tls.txt &&
+  grep -q 'tls-key: no certificate or key file nokey.pem' serve-tls.txt || fail "missing certificates: $(cat serve-tls.txt)"
+echo "config_file: ok"
