@@ -62,11 +62,17 @@ commands:
              make a consumer's key pair and register it in the consumers file
   monitor    [--endpoint E] [--store FILE|postgresql://...] [--calendar FILE] [--services FILE]
              [--name N] [--destination D] [--key FILE.key --server-key GATEWAY.pub | --plaintext]
-             the monitoring consumer: stage history, planned dates, overdue (var/monitoring.db)
-  status     --application ID [--store FILE] [--today YYYY-MM-DD]
-             one application's history with its planned date and overdue
-  report     violations --month YYYY-MM [--format csv|html|json] [--store FILE] [--today D]
-             the monthly term-violation report (due by the 15th of the next month)
+             [--time-zone ZONE]
+             the monitoring consumer: stage history, planned dates, overdue (var/monitoring.db);
+             dates are local to ZONE (default Asia/Almaty, from the tz database)
+  status     --application ID | --problems  [--store FILE] [--today YYYY-MM-DD] [--time-zone ZONE]
+             one application's history with its planned date and overdue; --problems lists
+             applications with an unknown planned date or data findings
+  report     violations --month YYYY-MM [--format csv|html|json] [--lang ru|kk] [--bodies FILE]
+             [--store FILE] [--calendar FILE] [--today D] [--time-zone ZONE] [--archive DIR]
+             [--issue [--signing-key KEY.pem --signing-cert CERT.pem] | --verify]
+             the monthly term-violation report (item 12, due by the 15th of the next month);
+             --issue freezes and signs a finished month under var/reports (once), --verify checks it
   notify     consume --smtp URL [--from ADDR] [--templates DIR] [--endpoint E] [--var DIR]
              [--max-attempts N] [--retry-first-ms MS] [--retry-max-ms MS] [--smtp-user U --smtp-password-file F]
              | contacts import FILE.csv | outbox | undeliverable | resend ID | templates check [DIR]
