@@ -1,17 +1,24 @@
 #include "stagegate/app/gateway.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <iostream>
 #include <mutex>
 #include <optional>
 
 #include "file_watch.h"
+#include "ops/gateway_metrics.h"
+#include "ops/ops_server.h"
 #include "stagegate/app/pipeline.h"
 #include "stagegate/app/steps.h"
 #include "stagegate/bus/dispatcher.h"
 #include "stagegate/bus/journal.h"
 #include "stagegate/core/clock.h"
 #include "stagegate/core/log_field.h"
+#include "stagegate/bus/delivery_state.h"
 #include "stagegate/signing/provider_registry.h"
+#include "stagegate/signing/trust_inventory.h"
 
 namespace stagegate::app {
 namespace {
@@ -40,6 +47,25 @@ class LoggedHandler final : public MessageHandler {
   std::mutex mutex_;
 };
 
+// Counts and times every answered request for /metrics.
+class MeasuredHandler final : public MessageHandler {
+ public:
+  MeasuredHandler(MessageHandler& inner, GatewayMetrics& metrics) : inner_(inner), metrics_(metrics) {}
+  Result<Receipt> handle(const InboundMessage& message) override {
+    const auto started = std::chrono::steady_clock::now();
+    auto result = inner_.handle(message);
+    const bool authenticated = result.ok() || result.refusal().code != Code::SenderAuth;
+    metrics_.record_request(message.service_id, message.sender_id, authenticated,
+                            result ? std::string_view("SCSS001") : contract_code(result.refusal().code),
+                            std::chrono::steady_clock::now() - started);
+    return result;
+  }
+
+ private:
+  MessageHandler& inner_;
+  GatewayMetrics& metrics_;
+};
+
 }  // namespace
 
 struct Gateway::Impl {
@@ -52,7 +78,12 @@ struct Gateway::Impl {
   bus::Dispatcher dispatcher;
   Pipeline pipeline;
   LoggedHandler logged{pipeline};
+  GatewayMetrics metrics;
+  MeasuredHandler measured{config.log_messages ? static_cast<MessageHandler&>(logged) : pipeline, metrics};
   adapters::SoapServer server;
+  std::unique_ptr<OpsServer> ops;
+  std::mutex dead_letters_mutex;
+  std::optional<bus::DeliveryState> dead_letters_reader;
 
   explicit Impl(GatewayConfig c)
       : config(std::move(c)),
@@ -61,7 +92,7 @@ struct Gateway::Impl {
         rules(load_rules()),
         journal(bus::Journal::open(config.journal)),
         dispatcher(journal, config.bus_endpoint, config.delivery),
-        server(config.log_messages ? static_cast<MessageHandler&>(logged) : pipeline, with_health(config.server)) {
+        server(measured, with_health(config.server)) {
     pipeline.add(authenticate_sender(registry))
         .add(verify_signature(verifier))
         .add(authorize_signer())
@@ -89,6 +120,41 @@ struct Gateway::Impl {
       return report;
     };
     return server_config;
+  }
+
+  GatewayState state() {
+    GatewayState state;
+    state.delivery = dispatcher.stats();
+    state.journal_entries = journal.count();
+    state.trust = signing::trust_inventory(config.trust);
+    std::lock_guard lock(dead_letters_mutex);
+    try {
+      if (!dead_letters_reader) dead_letters_reader.emplace(bus::DeliveryState::open(config.journal));
+      state.dead_letters = dead_letters_reader->dead_letters().size();
+    } catch (const std::exception&) {
+      dead_letters_reader.reset();  // reopened at the next scrape
+    }
+    return state;
+  }
+
+  // /readyz: ready to take messages and hand them on (journal and delivery state writable,
+  // every trust anchor and CRL current, a consumer connected).
+  HealthReport readiness() {
+    HealthReport report;
+    const auto now = GatewayState().now;
+    const auto stats = dispatcher.stats();
+    if (!stats.storage_error.empty()) report.problems.push_back("delivery storage: " + stats.storage_error);
+    if (::access(config.journal.c_str(), W_OK) != 0) report.problems.push_back("journal not writable: " + config.journal.string());
+    const auto trust = signing::trust_inventory(config.trust);
+    if (std::none_of(trust.begin(), trust.end(), [](const auto& item) { return item.kind == signing::TrustItem::Kind::Anchor; }))
+      report.problems.push_back("no trust anchor loaded");
+    for (const auto& item : trust)
+      if (item.expires <= now)
+        report.problems.push_back(std::string(item.kind == signing::TrustItem::Kind::Anchor ? "trust anchor " : "CRL of ") +
+                                  item.name + " expired at " + format_utc(item.expires) + " (" + item.file + ")");
+    if (stats.connected == 0) report.problems.push_back("no consumer connected to the bus");
+    report.healthy = report.problems.empty();
+    return report;
   }
 
   routing::RoutingRules load_rules() const {
@@ -138,16 +204,22 @@ Gateway::Gateway(GatewayConfig config) : impl_(std::make_unique<Impl>(std::move(
 Gateway::~Gateway() { stop(); }
 void Gateway::start() {
   impl_->server.start();
+  if (!impl_->config.ops.listen.empty() && !impl_->ops)
+    impl_->ops = std::make_unique<OpsServer>(
+        impl_->config.ops, OpsServer::Handlers{[impl = impl_.get()] { return impl->metrics.scrape(impl->state()); },
+                                               [impl = impl_.get()] { return impl->readiness(); }});
   if (impl_->config.reload_poll.count() > 0 && !impl_->watch)
     impl_->watch = std::make_unique<FileWatch>(impl_->watched_paths(), impl_->config.reload_poll,
                                                [impl = impl_.get()] { impl->reload_and_log(); });
 }
 void Gateway::stop() {
   impl_->watch.reset();
+  impl_->ops.reset();
   impl_->server.stop();
 }
 ReloadOutcome Gateway::reload() { return impl_->reload(); }
 int Gateway::soap_port() const { return impl_->server.port(); }
+int Gateway::ops_port() const { return impl_->ops ? impl_->ops->port() : 0; }
 std::string Gateway::bus_endpoint() const { return impl_->dispatcher.endpoint(); }
 std::uint64_t Gateway::journaled() const { return impl_->journal.count(); }
 

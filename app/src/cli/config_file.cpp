@@ -51,6 +51,9 @@ constexpr Setting kSettings[] = {
     {"delivery", "max-failures", Kind::integer, "5", "refusals or crashes on one message before it is a dead letter"},
     {"delivery", "keep-payload-days", Kind::integer, "30", "then payload and signed document are emptied"},
     {"delivery", "keep-receipt-days", Kind::integer, "90", "then the entry and its idempotency key go"},
+    {"ops", "ops-listen", Kind::text, nullptr,
+     "HOST:PORT of the operators' listener (/metrics, /healthz, /readyz); unset: none. Keep it off the providers' network"},
+    {"ops", "ops-token-file", Kind::text, nullptr, "the bearer token /metrics requires (first line); unset: VAR/ops.token"},
 };
 
 const Setting* find_setting(std::string_view table, std::string_view key) {

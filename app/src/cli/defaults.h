@@ -25,6 +25,8 @@ class Defaults {
   std::filesystem::path tls_key() const { return pki() / "gateway-tls.key"; }
   std::filesystem::path tls_certificate() const { return pki() / "gateway-tls.pem"; }
   std::filesystem::path providers() const { return var_ / "providers.conf"; }
+  // What the operators' listener (/metrics) requires as a bearer token.
+  std::filesystem::path ops_token() const { return var_ / "ops.token"; }
   std::filesystem::path journal() const { return var_ / "journal.db"; }
   // Bus CURVE keys (PREFIX.key secret, PREFIX.pub public) and who may consume.
   std::filesystem::path bus() const { return var_ / "bus"; }

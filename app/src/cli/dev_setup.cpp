@@ -1,4 +1,6 @@
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -71,6 +73,24 @@ void make_bus_keys(const Defaults& defaults) {
   }
 }
 
+// 24 random bytes as hex: the bearer token of the operators' listener (serve --ops-listen).
+void make_operator_token(const Defaults& defaults) {
+  if (std::filesystem::exists(defaults.ops_token())) return;
+  std::ifstream random("/dev/urandom", std::ios::binary);
+  unsigned char bytes[24];
+  if (!random.read(reinterpret_cast<char*>(bytes), sizeof bytes)) throw std::runtime_error("cannot read /dev/urandom");
+  std::string token;
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (const unsigned char byte : bytes) token += {kHex[byte >> 4], kHex[byte & 15]};
+  const int fd = ::open(defaults.ops_token().c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) throw std::runtime_error("cannot create " + defaults.ops_token().string());
+  token += '\n';
+  const bool written = ::write(fd, token.data(), token.size()) == static_cast<ssize_t>(token.size());
+  ::close(fd);
+  if (!written) throw std::runtime_error("cannot write " + defaults.ops_token().string());
+  std::cout << "made the operator token " << defaults.ops_token().string() << " (for /metrics)\n";
+}
+
 }  // namespace
 
 // Idempotent: what exists is kept, so a restart never invalidates certificates already handed out.
@@ -116,6 +136,7 @@ int dev_setup(int argc, char** argv) {
               << defaults.providers().string() << '\n';
   }
   make_bus_keys(defaults);
+  make_operator_token(defaults);
   std::cout << "dev PKI: CA " << pki.ca_certificate().string() << ", CRL " << defaults.crl().string() << ", signer key " << defaults.provider_key().string()
             << ", certificate " << defaults.provider_certificate().string() << '\n';
   return 0;

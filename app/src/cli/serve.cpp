@@ -1,3 +1,4 @@
+#include <fstream>
 #include <csignal>
 #include <iostream>
 
@@ -35,6 +36,17 @@ void startup_checks(const Arguments& args) {
   throw std::runtime_error("cannot start:" + text);
 }
 
+// The operator token: the file's first line (dev-setup makes VAR/ops.token, 0600).
+std::string read_operator_token(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::string token;
+  if (!in || !std::getline(in, token))
+    throw std::runtime_error("cannot read the operator token " + file.string() + " (stagegate dev-setup makes one)");
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  if (token.size() < 16) throw std::runtime_error(file.string() + ": an operator token has at least 16 characters");
+  return token;
+}
+
 }  // namespace
 
 int serve(int argc, char** argv) {
@@ -42,7 +54,7 @@ int serve(int argc, char** argv) {
   std::vector<std::string> known{"var", "listen", "bus", "journal", "providers", "routes", "ca", "crl", "no-revocation-check", "workers", "quiet", "reload-poll",
                                  "tls-cert", "tls-key", "tls-client-ca", "tls-require-client-cert",
                                  "max-backlog", "min-free-disk-mb", "max-failures", "keep-payload-days", "keep-receipt-days",
-                                 "request-timeout", "max-connections", "public-url", "config"};
+                                 "request-timeout", "max-connections", "public-url", "config", "ops-listen", "ops-token-file"};
   known.insert(known.end(), kServerBusKeyOptions.begin(), kServerBusKeyOptions.end());
   args.allow_only(known);
   if (const auto file = args.get("config")) {
@@ -89,6 +101,12 @@ int serve(int argc, char** argv) {
     throw UsageError("the TLS options need --tls-cert");
   }
   config.reload_poll = std::chrono::milliseconds(static_cast<long>(std::stod(args.get_or("reload-poll", "2")) * 1000));
+  if (const auto ops_listen = args.get("ops-listen")) {
+    config.ops.listen = *ops_listen;
+    config.ops.token = read_operator_token(args.get_or("ops-token-file", defaults.ops_token().string()));
+  } else if (args.has("ops-token-file")) {
+    throw UsageError("--ops-token-file needs --ops-listen");
+  }
 
   // Signals are taken synchronously below, so every thread started from here must not see them.
   sigset_t stop_signals;
@@ -105,6 +123,9 @@ int serve(int argc, char** argv) {
             << " (" << gateway.journaled() << " messages)"
             << (config.delivery.security ? "; bus CURVE for the keys in " + config.delivery.security->consumers_file.string()
                                          : std::string("; bus PLAINTEXT: anyone reaching it reads every message"))
+            << (gateway.ops_port() ? "; operators: http://" + config.ops.listen.substr(0, config.ops.listen.rfind(':')) + ':' +
+                                         std::to_string(gateway.ops_port()) + "/metrics, /healthz, /readyz"
+                                   : std::string())
             << std::endl;
 
   int signal = 0;

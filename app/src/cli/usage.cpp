@@ -15,6 +15,7 @@ commands:
              [--reload-poll SECONDS] [--max-backlog N] [--min-free-disk-mb N] [--max-failures N]
              [--keep-payload-days N] [--keep-receipt-days N] [--request-timeout SECONDS] [--max-connections N]
              [--bus-key FILE.key] [--consumers FILE] | [--bus-plaintext]
+             [--ops-listen HOST:PORT [--ops-token-file FILE]]
              run the gateway (defaults: var/, 127.0.0.1:8080, tcp://127.0.0.1:5556, built-in routes);
              the registry, anchors, CRLs and routes reload on SIGHUP and when they change
              (checked every 2 s; 0: SIGHUP only); every CA among the anchors needs a CRL
@@ -22,7 +23,8 @@ commands:
              the bus is CURVE-encrypted with the gateway's key (default var/bus/gateway.key)
              and serves only the keys in the consumers file (default var/bus/consumers.conf);
              --bus-plaintext only on loopback or ipc; the WSDL at ?wsdl gives --public-url as the
-             service address, or else the address each request came to (its Host header)
+             service address, or else the address each request came to (its Host header);
+             --ops-listen serves /healthz, /readyz and /metrics (bearer token, default var/ops.token)
   config     default
              print the gateway's configuration file with every setting, its default and a comment
              (`serve --config FILE`; options on the command line override it; docs/config.md)

@@ -11,6 +11,12 @@
 
 namespace stagegate::app {
 
+// The operators' listener (metrics, readiness); off while `listen` is empty.
+struct OpsConfig {
+  std::string listen;  // HOST:PORT, e.g. 127.0.0.1:9090
+  std::string token;   // what /metrics requires as `Authorization: Bearer <token>`
+};
+
 struct GatewayConfig {
   adapters::ServerConfig server;
   std::string bus_endpoint = "tcp://127.0.0.1:5556";
@@ -23,6 +29,7 @@ struct GatewayConfig {
   bool log_messages = true;
   // How often the registry, anchors and CRLs are checked for changes; zero: only reload().
   std::chrono::milliseconds reload_poll{2000};
+  OpsConfig ops;
 };
 
 struct ReloadOutcome {
@@ -47,6 +54,7 @@ class Gateway {
   // Runs on SIGHUP and when a watched file changes.
   ReloadOutcome reload();
   int soap_port() const;
+  int ops_port() const;  // 0 without an ops listener
   std::string bus_endpoint() const;  // as bound, with the real port
   std::uint64_t journaled() const;
 
