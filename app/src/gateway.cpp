@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <mutex>
 #include <optional>
 
@@ -23,27 +26,61 @@
 namespace stagegate::app {
 namespace {
 
-// One line per message for operators. senderId, messageId and serviceId identify systems,
-// not people; the document and its fields are never logged.
+// One line per message for operators: JSON (default) or text. senderId, messageId and
+// serviceId identify systems, not people; the document and its fields are never logged.
 class LoggedHandler final : public MessageHandler {
  public:
-  explicit LoggedHandler(MessageHandler& inner) : inner_(inner) {}
+  LoggedHandler(MessageHandler& inner, LogFormat format) : inner_(inner), format_(format) {}
   Result<Receipt> handle(const InboundMessage& message) override {
+    const auto started = std::chrono::steady_clock::now();
     auto result = inner_.handle(message);
+    const auto latency = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    const auto line = format_ == LogFormat::Json ? json_line(message, result, latency) : text_line(message, result);
     std::lock_guard lock(mutex_);
-    // Fields the client chose are quoted and escaped: none can start a line of its own.
-    std::clog << now_utc() << ' ';
-    if (result)
-      std::clog << (result->duplicate ? "duplicate" : "accepted") << " seq=" << result->sequence;
-    else
-      std::clog << "refused code=" << contract_code(result.refusal().code) << " reason=" << log_field(result.refusal().reason);
-    std::clog << " sender=" << log_field(message.sender_id) << " service=" << log_field(message.service_id)
-              << " messageId=" << log_field(message.message_id) << '\n';
+    std::clog << line;
     return result;
   }
 
  private:
+  // Fields the client chose are quoted and escaped: none can start a line of its own.
+  static std::string text_line(const InboundMessage& message, const Result<Receipt>& result) {
+    std::ostringstream line;
+    line << now_utc() << ' ';
+    if (result)
+      line << (result->duplicate ? "duplicate" : "accepted") << " seq=" << result->sequence;
+    else
+      line << "refused code=" << contract_code(result.refusal().code) << " reason=" << log_field(result.refusal().reason);
+    line << " sender=" << log_field(message.sender_id) << " service=" << log_field(message.service_id)
+         << " messageId=" << log_field(message.message_id) << '\n';
+    return line.str();
+  }
+
+  // A client's value, cut like log_field's so a line stays bounded.
+  static std::string bounded(const std::string& value) {
+    constexpr std::size_t kMost = 256;
+    return value.size() <= kMost ? value : value.substr(0, kMost) + "...(+" + std::to_string(value.size() - kMost) + " bytes)";
+  }
+
+  // ASCII-only JSON (every other character escaped, invalid UTF-8 replaced): one line whatever
+  // the client sent.
+  static std::string json_line(const InboundMessage& message, const Result<Receipt>& result, double latency_ms) {
+    nlohmann::ordered_json line;
+    line["time"] = now_utc();
+    const bool internal = !result && result.refusal().code == Code::Internal;
+    line["level"] = result ? "info" : internal ? "error" : "warn";
+    line["event"] = result ? (result->duplicate ? "duplicate" : "accepted") : "refused";
+    line["code"] = result ? std::string("SCSS001") : std::string(contract_code(result.refusal().code));
+    if (result) line["sequence"] = result->sequence;
+    else line["reason"] = bounded(result.refusal().reason);
+    line["messageId"] = bounded(message.message_id);
+    line["sender"] = bounded(message.sender_id);
+    line["serviceId"] = bounded(message.service_id);
+    line["latencyMs"] = std::round(latency_ms * 1000) / 1000;
+    return line.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
+  }
+
   MessageHandler& inner_;
+  LogFormat format_;
   std::mutex mutex_;
 };
 
@@ -77,7 +114,7 @@ struct Gateway::Impl {
   bus::Journal journal;
   bus::Dispatcher dispatcher;
   Pipeline pipeline;
-  LoggedHandler logged{pipeline};
+  LoggedHandler logged{pipeline, config.log_format};
   GatewayMetrics metrics;
   MeasuredHandler measured{config.log_messages ? static_cast<MessageHandler&>(logged) : pipeline, metrics};
   adapters::SoapServer server;

@@ -56,8 +56,8 @@ forged=$'x\n2026-01-01T00:00:00.000Z accepted seq=999 sender=forged'
 set +e
 "$stagegate" send --url "$url" --sender "$forged" --password wrong signed.xml >/dev/null
 set -e
-for _ in $(seq 50); do grep -q 'sender="x\\n2026' serve.log && break; sleep 0.1; done
-grep -q 'sender="x\\n2026-01-01T00:00:00.000Z accepted seq=999 sender=forged"' serve.log ||
+for _ in $(seq 50); do grep -q '"sender":"x\\n2026' serve.log && break; sleep 0.1; done
+grep -q '"sender":"x\\n2026-01-01T00:00:00.000Z accepted seq=999 sender=forged"' serve.log ||
   { echo "FAIL: the forged senderId is not logged escaped"; cat serve.log; exit 1; }
 ! grep -q '^2026-01-01T00:00:00.000Z accepted seq=999' serve.log || { echo "FAIL: a forged line reached the log"; exit 1; }
 
@@ -70,7 +70,10 @@ status=$?
 set -e
 [ "$status" -eq 1 ] && grep -q '^SIGNATURE_INVALID' verify.txt || { echo "FAIL: tampered verify"; cat verify.txt; exit 1; }
 
-grep -q 'accepted seq=1' serve.log || { echo "FAIL: no accepted log line"; cat serve.log; exit 1; }
+grep -q '^{"time":"[0-9T:.Z-]*","level":"info","event":"accepted","code":"SCSS001","sequence":1,"messageId":' serve.log ||
+  { echo "FAIL: no accepted log line"; cat serve.log; exit 1; }
+grep '"event":"refused"' serve.log | grep -q '"level":"warn","event":"refused","code":"SENDER_AUTH","reason":' ||
+  { echo "FAIL: no refused log line"; cat serve.log; exit 1; }
 
 # Monitoring, started after the message was accepted: a named consumer gets the history.
 "$stagegate" monitor --endpoint "$bus" --store var/monitoring.db 2>monitor.log &

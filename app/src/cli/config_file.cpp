@@ -31,6 +31,7 @@ constexpr Setting kSettings[] = {
     {"gateway", "request-timeout", Kind::integer, "10", "seconds for a whole request, TLS handshake included"},
     {"gateway", "max-connections", Kind::integer, "1024", "open connections at most; past it 503"},
     {"gateway", "quiet", Kind::flag, "false", "no log line per message"},
+    {"gateway", "log-format", Kind::text, "\"json\"", "the line per message: json (one object a line) or text"},
     {"gateway", "reload-poll", Kind::number, "2", "seconds between checks for changed registry, anchors, CRLs, routes (0: SIGHUP only)"},
     {"files", "journal", Kind::text, nullptr, "the SQLite journal; unset: VAR/journal.db"},
     {"files", "providers", Kind::text, nullptr, "the provider registry (`stagegate providers`); unset: VAR/providers.conf"},

@@ -54,7 +54,7 @@ int serve(int argc, char** argv) {
   std::vector<std::string> known{"var", "listen", "bus", "journal", "providers", "routes", "ca", "crl", "no-revocation-check", "workers", "quiet", "reload-poll",
                                  "tls-cert", "tls-key", "tls-client-ca", "tls-require-client-cert",
                                  "max-backlog", "min-free-disk-mb", "max-failures", "keep-payload-days", "keep-receipt-days",
-                                 "request-timeout", "max-connections", "public-url", "config", "ops-listen", "ops-token-file"};
+                                 "request-timeout", "max-connections", "public-url", "config", "ops-listen", "ops-token-file", "log-format"};
   known.insert(known.end(), kServerBusKeyOptions.begin(), kServerBusKeyOptions.end());
   args.allow_only(known);
   if (const auto file = args.get("config")) {
@@ -87,6 +87,8 @@ int serve(int argc, char** argv) {
   if (development_anchors) config.trust.anchors.push_back(defaults.ca_certificate());
   config.trust = revocation_options(args, std::move(config.trust), development_anchors ? defaults.crl() : "");
   config.log_messages = !args.has("quiet");
+  if (const auto format = args.get_or("log-format", "json"); format == "text") config.log_format = app::LogFormat::Text;
+  else if (format != "json") throw UsageError("--log-format takes json or text");
   auto& delivery = config.delivery;
   delivery.max_backlog = std::stoull(args.get_or("max-backlog", std::to_string(delivery.max_backlog)));
   delivery.min_free_disk_bytes =

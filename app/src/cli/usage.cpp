@@ -10,7 +10,7 @@ constexpr std::string_view kUsage = R"(usage: stagegate <command> [options]
 commands:
   serve      [--var DIR] [--listen HOST:PORT] [--bus ENDPOINT] [--journal FILE]
              [--providers FILE] [--routes FILE] [--ca FILE|DIR]... [--crl FILE|DIR]... [--no-revocation-check]
-             [--workers N] [--quiet] [--public-url URL] [--config FILE]
+             [--workers N] [--quiet] [--log-format json|text] [--public-url URL] [--config FILE]
              [--tls-cert CHAIN.pem --tls-key KEY.pem [--tls-client-ca CA.pem [--tls-require-client-cert]]]
              [--reload-poll SECONDS] [--max-backlog N] [--min-free-disk-mb N] [--max-failures N]
              [--keep-payload-days N] [--keep-receipt-days N] [--request-timeout SECONDS] [--max-connections N]

@@ -17,6 +17,10 @@ struct OpsConfig {
   std::string token;   // what /metrics requires as `Authorization: Bearer <token>`
 };
 
+// The per-request log line: a JSON object (time, level, event, code, sequence or reason,
+// messageId, sender, serviceId, latencyMs), or the older text form.
+enum class LogFormat { Json, Text };
+
 struct GatewayConfig {
   adapters::ServerConfig server;
   std::string bus_endpoint = "tcp://127.0.0.1:5556";
@@ -27,6 +31,7 @@ struct GatewayConfig {
   std::filesystem::path routes;
   bus::DeliveryOptions delivery;
   bool log_messages = true;
+  LogFormat log_format = LogFormat::Json;
   // How often the registry, anchors and CRLs are checked for changes; zero: only reload().
   std::chrono::milliseconds reload_poll{2000};
   OpsConfig ops;
