@@ -138,6 +138,12 @@ struct Gateway::Impl {
         .add(admit(dispatcher))
         .add(append_to_journal(journal, nullptr));
     journal.on_commit([this](std::uint64_t) { dispatcher.notify(); });
+    pipeline.observe([this](std::string_view step, std::chrono::steady_clock::duration elapsed, const Exchange& exchange) {
+      metrics.record_step(step, elapsed);
+      if (step == "verify_signature" && exchange.verified && exchange.provider)
+        metrics.record_signer(exchange.provider->sender_id, exchange.verified->signer.fingerprint_sha256,
+                              exchange.verified->signer.not_after);
+    });
   }
 
   ~Impl() {
@@ -163,15 +169,73 @@ struct Gateway::Impl {
     GatewayState state;
     state.delivery = dispatcher.stats();
     state.journal_entries = journal.count();
+    for (const auto& file : {config.journal, std::filesystem::path(config.journal.string() + "-wal")}) {
+      std::error_code error;
+      const auto size = std::filesystem::file_size(file, error);
+      if (!error) state.journal_bytes += size;
+    }
     state.trust = signing::trust_inventory(config.trust);
     std::lock_guard lock(dead_letters_mutex);
     try {
       if (!dead_letters_reader) dead_letters_reader.emplace(bus::DeliveryState::open(config.journal));
-      state.dead_letters = dead_letters_reader->dead_letters().size();
+      state.dead_letter_list = dead_letters_reader->dead_letters();
+      state.dead_letters = state.dead_letter_list.size();
+      for (const auto& consumer : dead_letters_reader->consumers())
+        state.consumers.push_back({consumer.name, consumer.acknowledged,
+                                   state.delivery.last_sequence > consumer.acknowledged ? state.delivery.last_sequence - consumer.acknowledged : 0,
+                                   consumer.last_seen});
     } catch (const std::exception&) {
       dead_letters_reader.reset();  // reopened at the next scrape
     }
     return state;
+  }
+
+  // The dashboard's figures (app/src/ops/dashboard.html reads them).
+  std::string summary() {
+    const auto current = state();
+    nlohmann::ordered_json json;
+    std::uint64_t accepted = 0, refused = 0;
+    nlohmann::ordered_json refused_by_code = nlohmann::ordered_json::object();
+    for (const auto& [code, count] : metrics.requests_by_code()) {
+      if (code == "SCSS001") accepted += count;
+      else {
+        refused += count;
+        refused_by_code[code] = count;
+      }
+    }
+    json["accepted"] = accepted;
+    json["refused"] = refused;
+    json["refusedByCode"] = refused_by_code;
+    json["lastSequence"] = current.delivery.last_sequence;
+    json["backlog"] = current.delivery.backlog;
+    json["connected"] = current.delivery.connected;
+    json["storageError"] = current.delivery.storage_error;
+    json["consumers"] = nlohmann::ordered_json::array();
+    for (const auto& consumer : current.consumers)
+      json["consumers"].push_back({{"name", consumer.name}, {"acknowledged", consumer.acknowledged},
+                                   {"behind", consumer.behind}, {"lastSeen", consumer.last_seen}});
+    json["deadLetters"] = nlohmann::ordered_json::array();
+    for (const auto& letter : current.dead_letter_list)
+      json["deadLetters"].push_back({{"id", letter.id}, {"consumer", letter.consumer}, {"sequence", letter.sequence},
+                                     {"failures", letter.failures}, {"reason", letter.reason}, {"at", letter.at}});
+    json["trust"] = nlohmann::ordered_json::array();
+    for (const auto& item : current.trust)
+      json["trust"].push_back({{"kind", item.kind == signing::TrustItem::Kind::Anchor ? "anchor" : "crl"},
+                               {"name", item.name}, {"file", item.file},
+                               {"daysLeft", std::chrono::duration<double>(item.expires - current.now).count() / 86400.0}});
+    return json.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
+  }
+
+  // What `stagegate dlq replay ID` does, from the dashboard.
+  bool replay_dead_letter(std::int64_t id) {
+    std::lock_guard lock(dead_letters_mutex);
+    if (!dead_letters_reader) dead_letters_reader.emplace(bus::DeliveryState::open(config.journal));
+    const bool replayed = dead_letters_reader->replay(id);
+    if (replayed) {
+      std::clog << now_utc() << " stagegate: dead letter " << id << " replayed from the dashboard" << std::endl;
+      dispatcher.notify();
+    }
+    return replayed;
   }
 
   // /readyz: ready to take messages and hand them on (journal and delivery state writable,
@@ -244,7 +308,9 @@ void Gateway::start() {
   if (!impl_->config.ops.listen.empty() && !impl_->ops)
     impl_->ops = std::make_unique<OpsServer>(
         impl_->config.ops, OpsServer::Handlers{[impl = impl_.get()] { return impl->metrics.scrape(impl->state()); },
-                                               [impl = impl_.get()] { return impl->readiness(); }});
+                                               [impl = impl_.get()] { return impl->readiness(); },
+                                               [impl = impl_.get()] { return impl->summary(); },
+                                               [impl = impl_.get()](std::int64_t id) { return impl->replay_dead_letter(id); }});
   if (impl_->config.reload_poll.count() > 0 && !impl_->watch)
     impl_->watch = std::make_unique<FileWatch>(impl_->watched_paths(), impl_->config.reload_poll,
                                                [impl = impl_.get()] { impl->reload_and_log(); });

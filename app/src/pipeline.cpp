@@ -9,11 +9,18 @@ Pipeline& Pipeline::add(std::unique_ptr<Step> step) {
   return *this;
 }
 
+Pipeline& Pipeline::observe(StepObserver observer) {
+  observer_ = std::move(observer);
+  return *this;
+}
+
 Result<Receipt> Pipeline::handle(const InboundMessage& message) {
   Exchange exchange(message);
   for (const auto& step : steps_) {
     try {
+      const auto started = std::chrono::steady_clock::now();
       const auto status = step->process(exchange);
+      if (observer_) observer_(step->name(), std::chrono::steady_clock::now() - started, exchange);
       if (!status) return status.refusal();
     } catch (const std::exception& error) {
       // A step that throws has a bug; the provider gets INTERNAL and may retry, nothing is stored.

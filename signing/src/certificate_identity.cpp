@@ -3,6 +3,8 @@
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
+#include <ctime>
+
 #include "handles.h"
 
 namespace stagegate::signing {
@@ -20,6 +22,8 @@ std::string entry_with_prefix(X509_NAME* name, int nid, std::string_view prefix)
   return {};
 }
 
+}  // namespace
+
 std::string rfc2253(X509_NAME* name) {
   Bio bio(BIO_new(BIO_s_mem()));
   X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
@@ -28,7 +32,11 @@ std::string rfc2253(X509_NAME* name) {
   return std::string(data, static_cast<std::size_t>(size));
 }
 
-}  // namespace
+std::chrono::system_clock::time_point time_of(const ASN1_TIME* time) {
+  std::tm parts{};
+  if (!time || ASN1_TIME_to_tm(time, &parts) != 1) return {};
+  return std::chrono::system_clock::from_time_t(timegm(&parts));
+}
 
 SignerIdentity identity_of(X509* certificate) {
   SignerIdentity identity;
@@ -36,6 +44,7 @@ SignerIdentity identity_of(X509* certificate) {
   identity.subject = rfc2253(subject);
   identity.organization_bin = entry_with_prefix(subject, NID_organizationalUnitName, "BIN");
   identity.person_iin = entry_with_prefix(subject, NID_serialNumber, "IIN");
+  identity.not_after = time_of(X509_get0_notAfter(certificate));
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   X509_digest(certificate, EVP_sha256(), digest, &length);

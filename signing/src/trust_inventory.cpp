@@ -6,27 +6,10 @@
 #include <memory>
 #include <stdexcept>
 
+#include "certificate_identity.h"
 #include "pem.h"
 
 namespace stagegate::signing {
-namespace {
-
-std::chrono::system_clock::time_point time_of(const ASN1_TIME* time) {
-  std::tm parts{};
-  if (!time || ASN1_TIME_to_tm(time, &parts) != 1) return {};
-  return std::chrono::system_clock::from_time_t(timegm(&parts));
-}
-
-std::string rfc2253(const X509_NAME* name) {
-  const std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
-  if (!bio) return {};
-  X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
-  char* data = nullptr;
-  const long size = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(size));
-}
-
-}  // namespace
 
 std::vector<TrustItem> trust_inventory(const TrustConfig& config) {
   std::vector<TrustItem> items;

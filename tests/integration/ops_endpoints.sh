@@ -67,6 +67,11 @@ grep -q '^stagegate_consumers_connected 1' metrics.txt || fail "consumers connec
 grep -q '^stagegate_dead_letters 0' metrics.txt || fail "dead letters"
 grep -Eq '^stagegate_trust_expiry_days\{.*kind="anchor".*\} (3[0-9]{3}|[0-9]{3})' metrics.txt || fail "anchor expiry: $(grep expiry metrics.txt)"
 grep -Eq '^stagegate_trust_expiry_days\{.*kind="crl".*\} [0-9]' metrics.txt || fail "CRL expiry: $(grep expiry metrics.txt)"
-# Nothing personal: the sample's IIN, names.
-grep -q '920315450126\|Сейткали\|Айгерим' metrics.txt serve.log && fail "personal data in metrics or log"
+grep -Eq '^stagegate_signer_expiry_days\{fingerprint="[0-9a-f]{16}",sender="dev-provider"\} [0-9]' metrics.txt ||
+  fail "signer expiry per provider: $(grep signer metrics.txt)"
+grep -q '^stagegate_step_duration_seconds_count{step="verify_signature"} 2' metrics.txt || fail "verification histogram"
+grep -Eq '^stagegate_journal_bytes [1-9]' metrics.txt || fail "journal size"
+grep -q '^stagegate_consumer_lag{consumer="' metrics.txt || true  # an observer has no name: no lag line
+# Nothing personal: the sample's IIN, names, the signer's IIN.
+grep -q '920315450126\|Сейткали\|Айгерим\|880501300451' metrics.txt serve.log && fail "personal data in metrics or log"
 echo "ops endpoints: healthz, readyz (503 then 200), metrics 401 x3 then 200 with $(grep -c '^stagegate_' metrics.txt) samples"

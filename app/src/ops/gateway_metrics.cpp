@@ -43,11 +43,31 @@ struct GatewayMetrics::Impl {
                                                        .Name("stagegate_delivery_storage_error")
                                                        .Help("1 while the delivery state cannot be written")
                                                        .Register(registry);
+  prometheus::Family<prometheus::Gauge>& lag = prometheus::BuildGauge()
+                                                   .Name("stagegate_consumer_lag")
+                                                   .Help("Messages after a named consumer's acknowledged position")
+                                                   .Register(registry);
   prometheus::Family<prometheus::Gauge>& expiry =
       prometheus::BuildGauge()
           .Name("stagegate_trust_expiry_days")
           .Help("Days until a trust anchor's notAfter (kind=anchor) or a CRL's nextUpdate (kind=crl); negative: past")
           .Register(registry);
+  prometheus::Family<prometheus::Histogram>& steps =
+      prometheus::BuildHistogram()
+          .Name("stagegate_step_duration_seconds")
+          .Help("Time of each pipeline step (verify_signature: the signature check), by step")
+          .Register(registry);
+  prometheus::Family<prometheus::Gauge>& journal_bytes = prometheus::BuildGauge()
+                                                             .Name("stagegate_journal_bytes")
+                                                             .Help("Size of the journal's database and WAL files")
+                                                             .Register(registry);
+  prometheus::Family<prometheus::Gauge>& signers =
+      prometheus::BuildGauge()
+          .Name("stagegate_signer_expiry_days")
+          .Help("Days until the notAfter of each signer certificate seen per provider (sender, fingerprint prefix)")
+          .Register(registry);
+  std::mutex signers_mutex;
+  std::map<std::pair<std::string, std::string>, std::chrono::system_clock::time_point> signer_not_after;
   std::mutex mutex;  // the gauges are reset and set at each scrape
 };
 
@@ -66,14 +86,35 @@ void GatewayMetrics::record_request(std::string_view service_id, std::string_vie
   impl_->latency.Add({{"code", std::string(code)}}, kBuckets).Observe(elapsed.count());
 }
 
+void GatewayMetrics::record_step(std::string_view step, std::chrono::duration<double> elapsed) {
+  static const prometheus::Histogram::BucketBoundaries kBuckets{0.00002, 0.00005, 0.0001, 0.00025, 0.0005, 0.001,
+                                                                0.0025,  0.005,   0.01,   0.025,   0.1};
+  impl_->steps.Add({{"step", std::string(step)}}, kBuckets).Observe(elapsed.count());
+}
+
+void GatewayMetrics::record_signer(const std::string& sender, const std::string& fingerprint_sha256,
+                                   std::chrono::system_clock::time_point not_after) {
+  std::lock_guard lock(impl_->signers_mutex);
+  impl_->signer_not_after[{sender, fingerprint_sha256.substr(0, 16)}] = not_after;
+}
+
 std::string GatewayMetrics::scrape(const GatewayState& state) {
   std::lock_guard lock(impl_->mutex);
+  impl_->journal_bytes.Add({}).Set(static_cast<double>(state.journal_bytes));
+  {
+    std::lock_guard signers_lock(impl_->signers_mutex);
+    for (const auto& [key, not_after] : impl_->signer_not_after)
+      impl_->signers.Add({{"sender", key.first}, {"fingerprint", key.second}})
+          .Set(std::chrono::duration<double>(not_after - state.now).count() / 86400.0);
+  }
   impl_->journal.Add({}).Set(static_cast<double>(state.delivery.last_sequence));
   impl_->entries.Add({}).Set(static_cast<double>(state.journal_entries));
   impl_->backlog.Add({}).Set(static_cast<double>(state.delivery.backlog));
   impl_->connected.Add({}).Set(static_cast<double>(state.delivery.connected));
   impl_->dead.Add({}).Set(static_cast<double>(state.dead_letters));
   impl_->storage.Add({}).Set(state.delivery.storage_error.empty() ? 0 : 1);
+  for (const auto& consumer : state.consumers)
+    impl_->lag.Add({{"consumer", consumer.name}}).Set(static_cast<double>(consumer.behind));
   for (const auto& item : state.trust) {
     const double days = std::chrono::duration<double>(item.expires - state.now).count() / 86400.0;
     impl_->expiry
@@ -82,6 +123,17 @@ std::string GatewayMetrics::scrape(const GatewayState& state) {
         .Set(days);
   }
   return prometheus::TextSerializer().Serialize(impl_->registry.Collect());
+}
+
+std::map<std::string, std::uint64_t> GatewayMetrics::requests_by_code() const {
+  std::map<std::string, std::uint64_t> counts;
+  for (const auto& family : impl_->registry.Collect()) {
+    if (family.name != "stagegate_requests_total") continue;
+    for (const auto& metric : family.metric)
+      for (const auto& label : metric.label)
+        if (label.name == "code") counts[label.value] += static_cast<std::uint64_t>(metric.counter.value);
+  }
+  return counts;
 }
 
 }  // namespace stagegate::app

@@ -1,5 +1,7 @@
 #include "ops/ops_server.h"
 
+#include "ops/dashboard_page.h"
+
 #include <httplib.h>
 #include <openssl/crypto.h>
 
@@ -50,15 +52,36 @@ OpsServer::OpsServer(const OpsConfig& config, Handlers handlers) : impl_(std::ma
     response.status = report.healthy ? 200 : 503;
     response.set_content(body.dump() + "\n", "application/json");
   });
-  server.Get("/metrics", [metrics = handlers.metrics, token = config.token](const httplib::Request& request,
-                                                                            httplib::Response& response) {
-    if (!token_matches(request.get_header_value("Authorization"), token)) {
-      response.status = 401;
-      response.set_header("WWW-Authenticate", "Bearer realm=\"stagegate operators\"");
-      response.set_content("an operator token is required: Authorization: Bearer <token>\n", "text/plain");
+  const auto authorized = [token = config.token](const httplib::Request& request, httplib::Response& response) {
+    if (token_matches(request.get_header_value("Authorization"), token)) return true;
+    response.status = 401;
+    response.set_header("WWW-Authenticate", "Bearer realm=\"stagegate operators\"");
+    response.set_content("an operator token is required: Authorization: Bearer <token>\n", "text/plain");
+    return false;
+  };
+  server.Get("/metrics", [metrics = handlers.metrics, authorized](const httplib::Request& request, httplib::Response& response) {
+    if (authorized(request, response)) response.set_content(metrics(), "text/plain; version=0.0.4");
+  });
+  server.Get("/dashboard", [](const httplib::Request&, httplib::Response& response) {
+    // Nothing but this page's own inline script and style may run or load.
+    response.set_header("Content-Security-Policy",
+                        "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+    response.set_header("X-Content-Type-Options", "nosniff");
+    response.set_content(std::string(dashboard_page()), "text/html; charset=utf-8");
+  });
+  server.Get("/api/summary", [summary = handlers.summary, authorized](const httplib::Request& request, httplib::Response& response) {
+    if (authorized(request, response)) response.set_content(summary(), "application/json");
+  });
+  server.Post(R"(/api/dead-letters/(\d{1,18})/replay)", [replay = handlers.replay, authorized](const httplib::Request& request,
+                                                                                          httplib::Response& response) {
+    if (!authorized(request, response)) return;
+    const auto id = std::stoll(request.matches[1].str());
+    if (!replay(id)) {
+      response.status = 404;
+      response.set_content("{\"error\":\"no dead letter " + std::to_string(id) + "\"}\n", "application/json");
       return;
     }
-    response.set_content(metrics(), "text/plain; version=0.0.4");
+    response.set_content("{\"replayed\":" + std::to_string(id) + "}\n", "application/json");
   });
   impl_->port = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (impl_->port <= 0) throw std::runtime_error("cannot listen for operators on " + config.listen);

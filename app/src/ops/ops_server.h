@@ -1,7 +1,10 @@
 #pragma once
 // The operators' listener, apart from the providers' SOAP port: GET /healthz (alive, open),
 // GET /readyz (ready to take messages, open, JSON with the reasons when not) and GET /metrics
-// (Prometheus text; needs `Authorization: Bearer <operator token>`).
+// (Prometheus text), GET /dashboard (the page; open, it holds no data), GET /api/summary and
+// POST /api/dead-letters/ID/replay (JSON). Everything but /healthz, /readyz and the page needs
+// `Authorization: Bearer <operator token>`.
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -16,6 +19,8 @@ class OpsServer {
   struct Handlers {
     std::function<std::string()> metrics;
     std::function<HealthReport()> readiness;
+    std::function<std::string()> summary;     // the dashboard's figures, JSON
+    std::function<bool(std::int64_t)> replay;  // false: no such dead letter
   };
   // Binds `config.listen` (HOST:PORT, port 0 for any) and serves on its own thread.
   // Throws std::runtime_error when it cannot bind or the token is empty.

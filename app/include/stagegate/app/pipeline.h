@@ -1,6 +1,8 @@
 #pragma once
 // The chain between the SOAP adapter and the journal (ARCHITECTURE.md): each step looks at
 // the exchange and either lets it continue or refuses it with a CONTRACT.md code.
+#include <functional>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,13 +36,20 @@ class Step {
   virtual Status process(Exchange& exchange) = 0;
 };
 
+// Sees each step that ran, how long it took and the exchange after it (metrics).
+using StepObserver = std::function<void(std::string_view step, std::chrono::steady_clock::duration elapsed,
+                                        const Exchange& exchange)>;
+
 class Pipeline final : public MessageHandler {
  public:
   Pipeline& add(std::unique_ptr<Step> step);
+  // Set before requests arrive; called on the request's thread.
+  Pipeline& observe(StepObserver observer);
   Result<Receipt> handle(const InboundMessage& message) override;
 
  private:
   std::vector<std::unique_ptr<Step>> steps_;
+  StepObserver observer_;
 };
 
 }  // namespace stagegate::app

@@ -1,5 +1,6 @@
 #pragma once
 // Verifies the enveloped XML signature of a business document (CONTRACT.md section 4).
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -31,6 +32,7 @@ struct SignerIdentity {
   std::string organization_bin;    // from OU=BIN<12 digits>, empty when absent
   std::string person_iin;          // from SERIALNUMBER=IIN<12 digits>, empty when absent
   std::string fingerprint_sha256;  // hex of the DER certificate
+  std::chrono::system_clock::time_point not_after;
 };
 
 struct VerifiedDocument {
