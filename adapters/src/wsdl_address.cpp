@@ -3,24 +3,10 @@
 #include <string>
 
 #include "stagegate/adapters/wsdl.h"
+#include "stagegate/core/markup_escape.h"
 
 namespace stagegate::adapters {
 namespace {
-
-std::string xml_attribute_escaped(std::string_view text) {
-  std::string escaped;
-  for (const char c : text) {
-    switch (c) {
-      case '&': escaped += "&amp;"; break;
-      case '<': escaped += "&lt;"; break;
-      case '>': escaped += "&gt;"; break;
-      case '"': escaped += "&quot;"; break;
-      case '\'': escaped += "&apos;"; break;
-      default: escaped += c;
-    }
-  }
-  return escaped;
-}
 
 bool is_port(std::string_view digits) {
   if (digits.empty() || digits.size() > 5) return false;
@@ -49,7 +35,7 @@ std::string sync_channel_wsdl(std::string_view address) {
   const auto value = start + kAttribute.size();
   const auto end = text.find('"', value);
   if (end == std::string::npos) return text;
-  text.replace(value, end - value, xml_attribute_escaped(address));
+  text.replace(value, end - value, markup_escaped(address));
   return text;
 }
 

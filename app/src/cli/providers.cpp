@@ -95,14 +95,19 @@ int list(const std::filesystem::path& file) {
   return 0;
 }
 
+// The sender's line, or nothing after telling the operator it is not there.
+std::optional<std::size_t> existing_entry(const std::vector<std::string>& lines, const std::string& sender,
+                                          const std::filesystem::path& file) {
+  const auto found = find_entry(lines, sender);
+  if (!found) std::cerr << "stagegate providers: no sender " << sender << " in " << file.string() << '\n';
+  return found;
+}
+
 int remove(const Arguments& args, const std::filesystem::path& file) {
   if (args.positional().size() != 2) throw UsageError(kProvidersUsage);
   auto lines = read_lines(file);
-  const auto found = find_entry(lines, args.positional()[1]);
-  if (!found) {
-    std::cerr << "stagegate providers: no sender " << args.positional()[1] << " in " << file.string() << '\n';
-    return 1;
-  }
+  const auto found = existing_entry(lines, args.positional()[1], file);
+  if (!found) return 1;
   lines.erase(lines.begin() + static_cast<std::ptrdiff_t>(*found));
   replace_atomically(file, lines, check_registry);
   std::cout << "removed sender " << args.positional()[1] << " from " << file.string() << '\n';
@@ -112,11 +117,8 @@ int remove(const Arguments& args, const std::filesystem::path& file) {
 int passwd(const Arguments& args, const std::filesystem::path& file) {
   if (args.positional().size() != 2) throw UsageError(kProvidersUsage);
   auto lines = read_lines(file);
-  const auto found = find_entry(lines, args.positional()[1]);
-  if (!found) {
-    std::cerr << "stagegate providers: no sender " << args.positional()[1] << " in " << file.string() << '\n';
-    return 1;
-  }
+  const auto found = existing_entry(lines, args.positional()[1], file);
+  if (!found) return 1;
   lines[*found] = with_new_hash(lines[*found], read_password(args.has("password-stdin")));
   replace_atomically(file, lines, check_registry);
   std::cout << "changed the password of " << args.positional()[1] << " in " << file.string() << '\n';

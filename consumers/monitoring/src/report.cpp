@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "report_labels.h"
+#include "stagegate/core/markup_escape.h"
 
 namespace stagegate::monitoring {
 namespace {
@@ -16,20 +17,6 @@ std::string csv_field(std::string_view text) {
   std::string quoted = "\"";
   for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
   return quoted + "\"";
-}
-
-std::string html_escape(std::string_view text) {
-  std::string escaped;
-  for (const char c : text) {
-    switch (c) {
-      case '&': escaped += "&amp;"; break;
-      case '<': escaped += "&lt;"; break;
-      case '>': escaped += "&gt;"; break;
-      case '"': escaped += "&quot;"; break;
-      default: escaped += c;
-    }
-  }
-  return escaped;
 }
 
 // The local date of a time as sent; nothing when it is not a dateTime.
@@ -347,7 +334,7 @@ std::string report_html(const ViolationReport& report, ReportLanguage language) 
   int y = 5;
   for (const auto& g : report.by_top_body) {
     const int width = 400 * g.violations() / most;
-    out << "<text x=\"0\" y=\"" << y + 15 << "\" font-size=\"12\">" << html_escape(std::string(name_in(g, language)).substr(0, 60))
+    out << "<text x=\"0\" y=\"" << y + 15 << "\" font-size=\"12\">" << markup_escaped(std::string(name_in(g, language)).substr(0, 60))
         << "</text><rect x=\"330\" y=\"" << y << "\" width=\"" << width << "\" height=\"" << bar_height - 6
         << "\" fill=\"#c0392b\"/><text x=\"" << 335 + width << "\" y=\"" << y + 14 << "\" font-size=\"12\">"
         << g.violations() << "</text>\n";
@@ -361,8 +348,8 @@ std::string report_html(const ViolationReport& report, ReportLanguage language) 
         << "</th><th>" << l.violations << "</th><th>" << l.technical << "</th><th>" << l.total_working_days << "</th><th>"
         << l.total_calendar_days << "</th><th>" << l.longest_working_days << "</th></tr>\n";
     for (const auto& g : list)
-      out << "<tr><td>" << html_escape(g.key) << "</td><td>" << html_escape(name_in(g, language)) << "</td><td>"
-          << html_escape(g.top == g.key ? std::string() : g.top) << "</td><td class=\"n\">" << g.applications
+      out << "<tr><td>" << markup_escaped(g.key) << "</td><td>" << markup_escaped(name_in(g, language)) << "</td><td>"
+          << markup_escaped(g.top == g.key ? std::string() : g.top) << "</td><td class=\"n\">" << g.applications
           << "</td><td class=\"n\">" << g.executed_late << "</td><td class=\"n\">" << g.open_overdue
           << "</td><td class=\"n\">" << g.violations() << "</td><td class=\"n\">" << g.technical << "</td><td class=\"n\">"
           << g.total_working_days << "</td><td class=\"n\">" << g.total_calendar_days << "</td><td class=\"n\">"
@@ -381,9 +368,9 @@ std::string report_html(const ViolationReport& report, ReportLanguage language) 
         << l.overdue_working_days << "</th><th>" << l.reason << "</th></tr>\n";
     for (const auto& v : report.violations)
       if (v.technical)
-        out << "<tr><td>" << html_escape(v.application.application_id) << "</td><td>"
-            << html_escape(v.application.provider_name) << "</td><td>" << html_escape(v.application.service_code)
-            << "</td><td class=\"n\">" << v.overdue.working_days << "</td><td>" << html_escape(v.application.delay_reason)
+        out << "<tr><td>" << markup_escaped(v.application.application_id) << "</td><td>"
+            << markup_escaped(v.application.provider_name) << "</td><td>" << markup_escaped(v.application.service_code)
+            << "</td><td class=\"n\">" << v.overdue.working_days << "</td><td>" << markup_escaped(v.application.delay_reason)
             << "</td></tr>\n";
     out << "</table>\n";
   }
@@ -395,8 +382,8 @@ std::string report_html(const ViolationReport& report, ReportLanguage language) 
     }
     out << "<table><tr><th>" << l.provider << "</th><th>" << l.application << "</th><th>" << l.detail << "</th></tr>\n";
     for (const auto& n : list)
-      out << "<tr><td>" << html_escape(n.provider_bin) << " " << html_escape(n.provider_name) << "</td><td>"
-          << html_escape(n.application_id) << "</td><td>" << html_escape(n.detail) << "</td></tr>\n";
+      out << "<tr><td>" << markup_escaped(n.provider_bin) << " " << markup_escaped(n.provider_name) << "</td><td>"
+          << markup_escaped(n.application_id) << "</td><td>" << markup_escaped(n.detail) << "</td></tr>\n";
     out << "</table>\n";
   };
   notes(l.late_entries, report.late_entries);
@@ -404,12 +391,12 @@ std::string report_html(const ViolationReport& report, ReportLanguage language) 
   notes(l.declared_dates, report.declared_dates);
   notes(l.unknown_planned, report.unknown_planned);
   if (!report.issued_at.empty()) {
-    out << "<h2>" << l.corrections << "</h2>\n<p class=\"note\">" << l.issued << " " << html_escape(report.issued_at)
-        << ", SHA-256 " << html_escape(report.issued_sha256) << "</p>\n";
+    out << "<h2>" << l.corrections << "</h2>\n<p class=\"note\">" << l.issued << " " << markup_escaped(report.issued_at)
+        << ", SHA-256 " << markup_escaped(report.issued_sha256) << "</p>\n";
     if (report.corrections.empty()) out << "<p>" << l.none << "</p>\n";
     else {
       out << "<ul>\n";
-      for (const auto& correction : report.corrections) out << "<li>" << html_escape(correction) << "</li>\n";
+      for (const auto& correction : report.corrections) out << "<li>" << markup_escaped(correction) << "</li>\n";
       out << "</ul>\n";
     }
   }
