@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
+#include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -64,19 +64,22 @@ class LoggedHandler final : public MessageHandler {
   // ASCII-only JSON (every other character escaped, invalid UTF-8 replaced): one line whatever
   // the client sent.
   static std::string json_line(const InboundMessage& message, const Result<Receipt>& result, double latency_ms) {
-    nlohmann::ordered_json line;
-    line["time"] = now_utc();
+    // A JSON string of a client's value: ASCII only, invalid UTF-8 replaced.
+    const auto quoted = [](const std::string& value) {
+      return nlohmann::json(bounded(value)).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
+    };
     const bool internal = !result && result.refusal().code == Code::Internal;
-    line["level"] = result ? "info" : internal ? "error" : "warn";
-    line["event"] = result ? (result->duplicate ? "duplicate" : "accepted") : "refused";
-    line["code"] = result ? std::string("SCSS001") : std::string(contract_code(result.refusal().code));
-    if (result) line["sequence"] = result->sequence;
-    else line["reason"] = bounded(result.refusal().reason);
-    line["messageId"] = bounded(message.message_id);
-    line["sender"] = bounded(message.sender_id);
-    line["serviceId"] = bounded(message.service_id);
-    line["latencyMs"] = std::round(latency_ms * 1000) / 1000;
-    return line.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
+    std::string line = "{\"time\":\"" + now_utc() + "\",\"level\":\"" +
+                       (result ? "info" : internal ? "error" : "warn") + "\",\"event\":\"" +
+                       (result ? (result->duplicate ? "duplicate" : "accepted") : "refused") + "\",\"code\":\"" +
+                       std::string(result ? std::string_view("SCSS001") : contract_code(result.refusal().code)) + "\",";
+    if (result) line += "\"sequence\":" + std::to_string(result->sequence) + ",";
+    else line += "\"reason\":" + quoted(result.refusal().reason) + ",";
+    char latency[32];
+    std::snprintf(latency, sizeof latency, "%.3f", latency_ms);
+    line += "\"messageId\":" + quoted(message.message_id) + ",\"sender\":" + quoted(message.sender_id) +
+            ",\"serviceId\":" + quoted(message.service_id) + ",\"latencyMs\":" + latency + "}\n";
+    return line;
   }
 
   MessageHandler& inner_;
