@@ -64,4 +64,15 @@ set +e; "$stagegate" serve --config bad.toml 2>serve-bad.txt; status=$?; set -e
 set +e; "$stagegate" serve --var var --tls-cert nocert.pem --tls-key nokey.pem 2>serve-tls.txt; status=$?; set -e
 [ "$status" -eq 2 ] && grep -q 'tls-cert: no certificate or key file nocert.pem' serve-tls.txt &&
   grep -q 'tls-key: no certificate or key file nokey.pem' serve-tls.txt || fail "missing certificates: $(cat serve-tls.txt)"
+# The consumers read their own table of the same file; the command line still wins.
+printf '[gateway]\nworkers = 2\n\n[monitor]\ntime-zone = "Nowhere/Land"\n\n[notification]\nbogus = 1\n' >consumers.toml
+set +e; "$stagegate" check-config consumers.toml >consumers.txt; status=$?; set -e
+[ "$status" -eq 1 ] && grep -qx "consumers.toml:8:1: unknown key 'bogus' in \[notification\]" consumers.txt ||
+  fail "consumer table problems: $(cat consumers.txt)"
+printf '[gateway]\nworkers = 2\n\n[monitor]\ntime-zone = "Nowhere/Land"\n' >monitor.toml
+set +e; "$stagegate" monitor --config monitor.toml --plaintext 2>monitor-tz.txt; status=$?; set -e
+[ "$status" -eq 2 ] && grep -q 'time zone Nowhere/Land is not in the tz database' monitor-tz.txt ||
+  fail "monitor did not read [monitor]: $status $(cat monitor-tz.txt)"
+"$stagegate" config default >all.toml
+grep -q '^\[notification\]' all.toml || fail "config default lacks the consumers' tables"
 echo "config_file: ok"

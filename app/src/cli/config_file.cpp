@@ -6,6 +6,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "cli/arguments.h"
 #include "stagegate/adapters/wsdl.h"
 
 namespace stagegate::cli {
@@ -55,7 +56,36 @@ constexpr Setting kSettings[] = {
     {"ops", "ops-listen", Kind::text, nullptr,
      "HOST:PORT of the operators' listener (/metrics, /healthz, /readyz); unset: none. Keep it off the providers' network"},
     {"ops", "ops-token-file", Kind::text, nullptr, "the bearer token /metrics requires (first line); unset: VAR/ops.token"},
+    // The consumers read their own table (`monitor --config`, `kb consume --config`, `notify consume --config`).
+    {"monitor", "endpoint", Kind::text, "\"tcp://127.0.0.1:5556\"", "the gateway's bus"},
+    {"monitor", "store", Kind::text, nullptr, "SQLite file or postgresql:// connection string; unset: VAR/monitoring.db"},
+    {"monitor", "calendar", Kind::text, nullptr, "working calendar; unset: the shipped kz-calendar.conf"},
+    {"monitor", "services", Kind::text, nullptr, "services catalogue (legal terms); unset: the shipped services.conf"},
+    {"monitor", "time-zone", Kind::text, "\"Asia/Almaty\"", "zone of every local date (tz database name)"},
+    {"monitor", "key", Kind::text, nullptr, "the consumer's CURVE secret key; unset: VAR/bus/monitoring.key"},
+    {"monitor", "server-key", Kind::text, nullptr, "the gateway's CURVE public key; unset: VAR/bus/gateway.pub"},
+    {"knowledge_base", "endpoint", Kind::text, "\"tcp://127.0.0.1:5556\"", "the gateway's bus"},
+    {"knowledge_base", "store", Kind::text, nullptr, "SQLite file or postgresql:// connection string; unset: VAR/knowledge_base.db"},
+    {"knowledge_base", "listen", Kind::text, "\"127.0.0.1:8090\"", "HOST:PORT of the contact center's lookup endpoint"},
+    {"knowledge_base", "rate", Kind::integer, "60", "lookups per minute per operator"},
+    {"knowledge_base", "key", Kind::text, nullptr, "the consumer's CURVE secret key; unset: VAR/bus/knowledge_base.key"},
+    {"knowledge_base", "server-key", Kind::text, nullptr, "the gateway's CURVE public key; unset: VAR/bus/gateway.pub"},
+    {"notification", "endpoint", Kind::text, "\"tcp://127.0.0.1:5556\"", "the gateway's bus"},
+    {"notification", "smtp", Kind::text, nullptr, "smtp:// or smtps:// URL of the mail relay"},
+    {"notification", "from", Kind::text, nullptr, "the From address of citizens' mail"},
+    {"notification", "smtp-user", Kind::text, nullptr, "relay login"},
+    {"notification", "smtp-password-file", Kind::text, nullptr, "file holding the relay password (first line)"},
+    {"notification", "templates", Kind::text, nullptr, "templates directory; unset: the shipped kk/ru templates"},
+    {"notification", "max-attempts", Kind::integer, "10", "mail attempts before a message is undeliverable"},
+    {"notification", "key", Kind::text, nullptr, "the consumer's CURVE secret key; unset: VAR/bus/notification.key"},
+    {"notification", "server-key", Kind::text, nullptr, "the gateway's CURVE public key; unset: VAR/bus/gateway.pub"},
 };
+
+// Which tables each command reads; the others are left to theirs.
+bool table_of(std::string_view command, std::string_view table) {
+  if (command == "monitor" || command == "knowledge_base" || command == "notification") return table == command;
+  return table != "monitor" && table != "knowledge_base" && table != "notification";
+}
 
 const Setting* find_setting(std::string_view table, std::string_view key) {
   for (const auto& setting : kSettings)
@@ -102,6 +132,25 @@ std::string default_config_text() {
   return out.str();
 }
 
+std::vector<std::pair<std::string, std::string>> ConfigFile::settings_for(std::string_view command) const {
+  std::vector<std::pair<std::string, std::string>> chosen;
+  for (std::size_t i = 0; i < settings.size(); ++i)
+    if (table_of(command, tables[i])) chosen.push_back(settings[i]);
+  return chosen;
+}
+
+void apply_config_file(Arguments& args, std::string_view command) {
+  const auto file = args.get("config");
+  if (!file) return;
+  const auto config_file = read_config_file(*file);
+  if (!config_file.problems.empty()) {
+    std::string text;
+    for (const auto& problem : config_file.problems) text += "\n  " + problem;
+    throw std::runtime_error("the configuration file has problems:" + text);
+  }
+  args.fill_from(config_file.settings_for(command));
+}
+
 ConfigFile read_config_file(const std::filesystem::path& file) {
   ConfigFile config;
   toml::table root;
@@ -117,7 +166,8 @@ ConfigFile read_config_file(const std::filesystem::path& file) {
     const auto* table = table_node.as_table();
     if (!table) {
       config.problems.push_back(where(file, table_key.source()) + "'" + std::string(table_key.str()) +
-                                "' is not in a table ([gateway], [files], [trust], [tls], [bus], [delivery])");
+                                "' is not in a table ([gateway], [files], [trust], [tls], [bus], [delivery], [ops], [monitor], "
+                                "[knowledge_base], [notification])");
       continue;
     }
     for (const auto& [key, node] : *table) {
@@ -133,6 +183,7 @@ ConfigFile read_config_file(const std::filesystem::path& file) {
       // The files it names must be there (certificates, registry) or writable (the journal's directory).
       const auto keep = [&](const toml::node& at, const std::string& value) {
         config.settings.emplace_back(setting->key, value);
+        config.tables.emplace_back(setting->table);
         for (const auto& message : path_problems({{setting->key, value}})) config.problems.push_back(where(file, at.source()) + message);
       };
       switch (setting->kind) {
@@ -151,20 +202,20 @@ ConfigFile read_config_file(const std::filesystem::path& file) {
           const auto value = node.as_integer();
           if (!value) problem(node, "must be an integer");
           else if (value->get() < 0) problem(node, "must not be negative");
-          else config.settings.emplace_back(setting->key, std::to_string(value->get()));
+          else config.settings.emplace_back(setting->key, std::to_string(value->get())), config.tables.emplace_back(setting->table);
           break;
         }
         case Kind::number: {
           const auto value = node.value<double>();
           if (!value || !(node.is_integer() || node.is_floating_point())) problem(node, "must be a number");
           else if (*value < 0) problem(node, "must not be negative");
-          else config.settings.emplace_back(setting->key, std::to_string(*value));
+          else config.settings.emplace_back(setting->key, std::to_string(*value)), config.tables.emplace_back(setting->table);
           break;
         }
         case Kind::flag: {
           const auto* value = node.as_boolean();
           if (!value) problem(node, "must be true or false");
-          else if (value->get()) config.settings.emplace_back(setting->key, "true");
+          else if (value->get()) config.settings.emplace_back(setting->key, "true"), config.tables.emplace_back(setting->table);
           break;
         }
         case Kind::texts: {

@@ -4,6 +4,7 @@
 #include "cli/arguments.h"
 #include "cli/bus_keys.h"
 #include "cli/commands.h"
+#include "cli/config_file.h"
 #include "stagegate/bus/subscriber.h"
 #include "stagegate/core/clock.h"
 #include "stagegate/knowledge_base/knowledge_base.h"
@@ -59,9 +60,10 @@ kb::LookupConfig lookup_config(const Arguments& args) {
 }
 
 int consume(int argc, char** argv) {
-  const Arguments args(argc, argv, 3, {"plaintext"});
+  Arguments args(argc, argv, 3, {"plaintext"});
   args.allow_only({"var", "endpoint", "store", "secret", "operators", "calendar", "services", "listen", "rate", "name",
-                   "destination", "window", "key", "server-key", "plaintext"});
+                   "destination", "window", "key", "server-key", "plaintext", "config"});
+  apply_config_file(args, "knowledge_base");
   const auto calendar = load_calendar(args);
   const auto services = monitoring::ServiceCatalogue::load(args.get_or("services", STAGEGATE_MONITORING_DATA "/services.conf"));
   const auto key = kb::RecipientKey::load_or_create(secret_file(args));

@@ -4,6 +4,7 @@
 #include "cli/arguments.h"
 #include "cli/bus_keys.h"
 #include "cli/commands.h"
+#include "cli/config_file.h"
 #include "cli/defaults.h"
 #include "stagegate/bus/subscriber.h"
 #include "stagegate/core/clock.h"
@@ -59,11 +60,12 @@ monitoring::Date today(const Arguments& args) {
 // (or --destination) that keeps
 // each application's stages, planned date and overdue in its store.
 int monitor(int argc, char** argv) {
-  const Arguments args(argc, argv, 2, {"plaintext"});
+  Arguments args(argc, argv, 2, {"plaintext"});
   std::vector<std::string> known{"endpoint", "store", "var", "calendar", "services", "name", "window", "destination",
-                                 "time-zone"};
+                                 "time-zone", "config"};
   known.insert(known.end(), kConsumerBusKeyOptions.begin(), kConsumerBusKeyOptions.end());
   args.allow_only(known);
+  apply_config_file(args, "monitor");
   choose_time_zone(args);
   const auto calendar = load_calendar(args);
   const auto services = monitoring::ServiceCatalogue::load(args.get_or("services", STAGEGATE_MONITORING_DATA "/services.conf"));

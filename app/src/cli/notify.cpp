@@ -14,6 +14,7 @@
 #include "cli/arguments.h"
 #include "cli/bus_keys.h"
 #include "cli/commands.h"
+#include "cli/config_file.h"
 #include "stagegate/bus/subscriber.h"
 #include "stagegate/core/clock.h"
 #include "stagegate/core/log_field.h"
@@ -93,10 +94,11 @@ class StopSignals {
 
 void log_line(const std::string& text) { std::clog << now_utc() + " " + text + "\n" << std::flush; }
 
-int consume(const Arguments& args) {
+int consume(Arguments args) {
   args.allow_only({"var", "db", "secret", "endpoint", "name", "destination", "window", "templates", "template-poll-ms",
                    "smtp", "from", "smtp-user", "smtp-password-file", "smtp-starttls", "smtp-timeout-ms", "max-attempts",
-                   "retry-first-ms", "retry-max-ms", "key", "server-key", "plaintext"});
+                   "retry-first-ms", "retry-max-ms", "key", "server-key", "plaintext", "config"});
+  apply_config_file(args, "notification");
   const auto smtp = smtp_config(args);
   const auto policy = retry_policy(args);
   const fs::path builtin = fs::path(STAGEGATE_NOTIFICATION_DATA) / "templates";

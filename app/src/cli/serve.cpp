@@ -57,15 +57,7 @@ int serve(int argc, char** argv) {
                                  "request-timeout", "max-connections", "public-url", "config", "ops-listen", "ops-token-file", "log-format"};
   known.insert(known.end(), kServerBusKeyOptions.begin(), kServerBusKeyOptions.end());
   args.allow_only(known);
-  if (const auto file = args.get("config")) {
-    const auto config_file = read_config_file(*file);
-    if (!config_file.problems.empty()) {
-      std::string text;
-      for (const auto& problem : config_file.problems) text += "\n  " + problem;
-      throw std::runtime_error("the configuration file has problems:" + text);
-    }
-    args.fill_from(config_file.settings);
-  }
+  apply_config_file(args, "serve");
   startup_checks(args);
   const Defaults defaults(args.get_or("var", "var"));
 

@@ -64,7 +64,7 @@ commands:
              make a consumer's key pair and register it in the consumers file
   monitor    [--endpoint E] [--store FILE|postgresql://...] [--calendar FILE] [--services FILE]
              [--name N] [--destination D] [--key FILE.key --server-key GATEWAY.pub | --plaintext]
-             [--time-zone ZONE]
+             [--time-zone ZONE] [--config FILE]
              the monitoring consumer: stage history, planned dates, overdue (var/monitoring.db);
              dates are local to ZONE (default Asia/Almaty, from the tz database)
   status     --application ID | --problems  [--store FILE] [--today YYYY-MM-DD] [--time-zone ZONE]
@@ -77,11 +77,11 @@ commands:
              --issue freezes and signs a finished month under var/reports (once), --verify checks it
   notify     consume --smtp URL [--from ADDR] [--templates DIR] [--endpoint E] [--var DIR]
              [--max-attempts N] [--retry-first-ms MS] [--retry-max-ms MS] [--smtp-user U --smtp-password-file F]
-             | contacts import FILE.csv | outbox | undeliverable | resend ID | templates check [DIR]
+             [--config FILE] | contacts import FILE.csv | outbox | undeliverable | resend ID | templates check [DIR]
              the citizen notification consumer: stage changes by e-mail in Kazakh and Russian
              through a durable outbox (var/notification.db); see docs/notification.md
   kb         consume [--var DIR] [--endpoint E] [--store FILE|postgresql://...] [--secret FILE] [--operators FILE]
-                     [--listen HOST:PORT] [--rate N] [--calendar FILE] [--services FILE]
+                     [--listen HOST:PORT] [--rate N] [--calendar FILE] [--services FILE] [--config FILE]
              the knowledge-base consumer (var/knowledge_base.db): service information history,
              stages by application (ИИН kept as HMAC, var/kb-secret); serves the operators' lookup
              GET /api/v1/applications/{id}?iin=... (Bearer token, 127.0.0.1:8090, 60/min)
