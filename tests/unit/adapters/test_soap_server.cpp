@@ -11,6 +11,7 @@
 #include <mutex>
 #include <vector>
 
+#include "support/ports.h"
 #include "stagegate/adapters/bus_client.h"
 #include "stagegate/adapters/soap_server.h"
 #include "support/http.h"
@@ -201,12 +202,8 @@ namespace {
 // Sends each request on one connection in turn and returns the raw bytes of each answer
 // (read until the answer's Content-Length is complete).
 std::vector<std::string> on_one_connection(int port, const std::vector<std::string>& requests) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  BOOST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  const int fd = test::connect_loopback(port);
+  BOOST_REQUIRE(fd >= 0);
   const timeval limit{5, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
   std::vector<std::string> answers;

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "support/ports.h"
 #include "stagegate/adapters/soap_server.h"
 #include "stagegate/adapters/wsdl.h"
 
@@ -20,12 +21,8 @@ class NoHandler final : public MessageHandler {
 
 // One raw GET with the given Host header line (empty: none); returns the whole answer.
 std::string get_wsdl(int port, const std::string& host_line) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  BOOST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  const int fd = test::connect_loopback(port);
+  BOOST_REQUIRE(fd >= 0);
   const std::string request = "GET /?wsdl HTTP/1.0\r\n" + host_line + "\r\n";
   BOOST_REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
   std::string raw;
