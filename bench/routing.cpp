@@ -44,12 +44,25 @@ int main(int argc, char** argv) {
   }
   const double routed_us = micros_since(start, iterations);
 
+  // What the gateway does: the reduced copies written from the value, not parsed back.
+  start = Clock::now();
+  for (int i = 0; i < iterations; ++i) {
+    const auto event = routing::normalize_stage(document).value();
+    const auto routed = rules.route(routing::RoutingKey{"STAGE_NOTIFICATION", event.service_code, event.stage, event.provider_bin},
+                                    routing::to_json(event),
+                                    [&event](const routing::FieldFilter& keep) { return routing::to_json(event, keep); });
+    sink += routed.size();
+  }
+  const double written_us = micros_since(start, iterations);
+
   std::printf("routing: the %zu-byte sample stage notification, %d iterations, 1 thread\n", document.size(), iterations);
   std::printf("%-52s %10s %10s\n", "variant", "us/msg", "msgs/s");
   std::printf("%-52s %10.1f %10.0f\n", "(a) normalize + JSON", normalize_us, 1e6 / normalize_us);
   std::printf("%-52s %10.1f %10.0f\n", "(b) normalize + JSON + built-in rules (3 destinations)", routed_us, 1e6 / routed_us);
-  std::printf("routing adds %.1f us per message (%.0f%% of (a))\n\n", routed_us - normalize_us,
-              100.0 * (routed_us - normalize_us) / normalize_us);
+  std::printf("%-52s %10.1f %10.0f\n", "(c) as (b), copies written from the value", written_us, 1e6 / written_us);
+  std::printf("routing adds %.1f us per message (%.0f%% of (a)) parsing the JSON back, %.1f us (%.0f%%) writing from the value\n\n",
+              routed_us - normalize_us, 100.0 * (routed_us - normalize_us) / normalize_us, written_us - normalize_us,
+              100.0 * (written_us - normalize_us) / normalize_us);
 
   const auto event = routing::normalize_stage(document).value();
   const auto whole = routing::to_json(event);

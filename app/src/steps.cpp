@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <stdexcept>
+#include <type_traits>
+#include <variant>
 
 #include "stagegate/routing/normalize.h"
 
@@ -85,12 +88,14 @@ class NormalizeDocument final : public Step {
       exchange.payload = routing::to_json(event.value());
       exchange.routing_key = routing::RoutingKey{exchange.inbound.service_id, event->service_code, event->stage,
                                                  exchange.provider->bin};
+      exchange.normalized = std::move(event).value();
     } else {
       auto info = routing::normalize_service_info(canonical);
       if (!info) return info.refusal();
       exchange.payload = routing::to_json(info.value());
       exchange.routing_key =
           routing::RoutingKey{exchange.inbound.service_id, info->registry_number, std::nullopt, exchange.provider->bin};
+      exchange.normalized = std::move(info).value();
     }
     return proceed();
   }
@@ -101,7 +106,17 @@ class RouteMessage final : public Step {
   explicit RouteMessage(const Reloadable<routing::RoutingRules>& rules) : rules_(rules) {}
   std::string_view name() const override { return "route_message"; }
   Status process(Exchange& exchange) override {
-    exchange.routes = rules_.snapshot()->route(*exchange.routing_key, exchange.payload);
+    const auto write = [&exchange](const routing::FieldFilter& keep) {
+      return std::visit(
+          [&keep](const auto& message) -> std::string {
+            if constexpr (std::is_same_v<std::decay_t<decltype(message)>, std::monostate>)
+              throw std::logic_error("route_message runs after normalize_document");
+            else
+              return routing::to_json(message, keep);
+          },
+          exchange.normalized);
+    };
+    exchange.routes = rules_.snapshot()->route(*exchange.routing_key, exchange.payload, write);
     return proceed();
   }
 

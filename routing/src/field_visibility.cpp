@@ -14,9 +14,9 @@ constexpr std::string_view kKnownFields[] = {
     "responsible.fullName", "responsible.position", "responsible.phone", "responsible.email", "body", "body.bin",
     "body.name"};
 
-std::string parent_of(const std::string& path) {
+std::string_view parent_of(std::string_view path) {
   const auto dot = path.find('.');
-  return dot == std::string::npos ? std::string() : path.substr(0, dot);
+  return dot == std::string_view::npos ? std::string_view() : path.substr(0, dot);
 }
 
 }  // namespace
@@ -27,7 +27,7 @@ bool is_known_field(std::string_view path) {
   return false;
 }
 
-bool FieldVisibility::shown(const std::string& path) const {
+bool FieldVisibility::shown(std::string_view path) const {
   const auto parent = parent_of(path);
   if (hidden_.count(path) || (!parent.empty() && hidden_.count(parent))) return false;
   return path == "schema" || shown_.count("*") || shown_.count(path) || (!parent.empty() && shown_.count(parent));

@@ -18,11 +18,11 @@ class FieldVisibility {
   void hide(const std::string& path) { hidden_.insert(path); }
   bool shows_everything() const { return shown_.count("*") && hidden_.empty(); }
   nlohmann::ordered_json project(const nlohmann::ordered_json& whole) const;
+  bool shown(std::string_view path) const;  // a field's path, one or two levels
 
  private:
-  bool shown(const std::string& path) const;
   bool shows_part_of(const std::string& path) const;
-  std::set<std::string> shown_, hidden_;
+  std::set<std::string, std::less<>> shown_, hidden_;
 };
 
 }  // namespace stagegate::routing

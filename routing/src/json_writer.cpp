@@ -6,23 +6,27 @@ namespace stagegate::routing {
 
 void JsonWriter::string(std::string_view value) {
   out_ += '"';
-  for (const char c : value) {
+  // Runs of characters that need no escape (nearly all of them) are appended at once.
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out_.append(value.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out_ += "\\\""; break;
       case '\\': out_ += "\\\\"; break;
       case '\n': out_ += "\\n"; break;
       case '\r': out_ += "\\r"; break;
       case '\t': out_ += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out_ += escaped;
-        } else {
-          out_ += c;
-        }
+      default: {
+        char escaped[8];
+        std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+        out_ += escaped;
+      }
     }
   }
+  out_.append(value.data() + run, value.size() - run);
   out_ += '"';
 }
 
@@ -34,7 +38,25 @@ void JsonWriter::key(std::string_view name) {
   }
 }
 
+bool JsonWriter::kept(std::string_view name) {
+  if (!keep_) return true;
+  if (depth_ <= 1) return (*keep_)(name);
+  std::string path;
+  path.reserve(object_.size() + 1 + name.size());
+  path.append(object_).append(1, '.').append(name);
+  if (!(*keep_)(path)) return false;
+  object_has_fields_ = true;
+  return true;
+}
+
 JsonWriter& JsonWriter::begin_object(std::string_view name) {
+  ++depth_;
+  if (keep_ && depth_ == 2) {
+    object_.assign(name);
+    object_start_ = out_.size();
+    comma_before_object_ = need_comma_;
+    object_has_fields_ = false;
+  }
   key(name);
   out_ += '{';
   need_comma_ = false;
@@ -42,12 +64,20 @@ JsonWriter& JsonWriter::begin_object(std::string_view name) {
 }
 
 JsonWriter& JsonWriter::end_object() {
+  if (keep_ && depth_ == 2 && !object_has_fields_) {
+    out_.resize(object_start_);
+    need_comma_ = comma_before_object_;
+    --depth_;
+    return *this;
+  }
+  --depth_;
   out_ += '}';
   need_comma_ = true;
   return *this;
 }
 
 JsonWriter& JsonWriter::field(std::string_view name, std::string_view value) {
+  if (!kept(name)) return *this;
   key(name);
   string(value);
   need_comma_ = true;
@@ -55,6 +85,7 @@ JsonWriter& JsonWriter::field(std::string_view name, std::string_view value) {
 }
 
 JsonWriter& JsonWriter::field(std::string_view name, std::int64_t value) {
+  if (!kept(name)) return *this;
   key(name);
   out_ += std::to_string(value);
   need_comma_ = true;

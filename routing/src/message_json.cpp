@@ -3,8 +3,8 @@
 
 namespace stagegate::routing {
 
-std::string to_json(const StageEvent& event) {
-  JsonWriter json;
+std::string to_json(const StageEvent& event, const FieldFilter& keep) {
+  JsonWriter json(keep);
   json.begin_object()
       .field("schema", "stagegate.stage/1")
       .field("applicationId", event.application_id)
@@ -37,8 +37,8 @@ std::string to_json(const StageEvent& event) {
   return json.end_object().take();
 }
 
-std::string to_json(const ServiceInfo& info) {
-  JsonWriter json;
+std::string to_json(const ServiceInfo& info, const FieldFilter& keep) {
+  JsonWriter json(keep);
   return json.begin_object()
       .field("schema", "stagegate.kb/1")
       .field("registryNumber", info.registry_number)

@@ -177,14 +177,16 @@ RoutingRules RoutingRules::load(const std::filesystem::path& file) {
 
 RoutingRules RoutingRules::defaults() { return parse(default_text(), "routes.toml (built in)"); }
 
+namespace {
+
+std::set<std::string> chosen_destinations(const RoutingRules::Impl& rules, const RoutingKey& key);
+
+}  // namespace
+
 std::vector<RoutedPayload> RoutingRules::route(const RoutingKey& key, const std::string& whole_json) const {
-  std::set<std::string> chosen;
-  for (const auto& route : impl_->routes)
-    if (route.matches(key)) chosen.insert(route.to.begin(), route.to.end());
   std::vector<RoutedPayload> routed;
-  if (chosen.empty()) return routed;
   std::optional<nlohmann::ordered_json> whole;
-  for (const auto& destination : chosen) {
+  for (const auto& destination : chosen_destinations(*impl_, key)) {
     const auto& visibility = impl_->destinations.at(destination);
     if (visibility.shows_everything()) {
       routed.push_back({destination, whole_json});
@@ -195,6 +197,30 @@ std::vector<RoutedPayload> RoutingRules::route(const RoutingKey& key, const std:
   }
   return routed;
 }
+
+std::vector<RoutedPayload> RoutingRules::route(const RoutingKey& key, const std::string& whole_json,
+                                               const PayloadWriter& write) const {
+  std::vector<RoutedPayload> routed;
+  for (const auto& destination : chosen_destinations(*impl_, key)) {
+    const auto& visibility = impl_->destinations.at(destination);
+    if (visibility.shows_everything())
+      routed.push_back({destination, whole_json});
+    else
+      routed.push_back({destination, write([&visibility](std::string_view path) { return visibility.shown(path); })});
+  }
+  return routed;
+}
+
+namespace {
+
+std::set<std::string> chosen_destinations(const RoutingRules::Impl& rules, const RoutingKey& key) {
+  std::set<std::string> chosen;
+  for (const auto& route : rules.routes)
+    if (route.matches(key)) chosen.insert(route.to.begin(), route.to.end());
+  return chosen;
+}
+
+}  // namespace
 
 std::vector<std::string> RoutingRules::destinations() const {
   std::vector<std::string> names;

@@ -108,6 +108,42 @@ providers = ["050140001238"]
   BOOST_TEST(closing.at("stage").size() == 1u);
 }
 
+// The gateway writes reduced copies from the value; they must say what projecting the whole
+// JSON says, field for field, for every kind of rule (whole objects hidden, parts shown).
+BOOST_AUTO_TEST_CASE(copies_written_from_the_value_equal_the_projected_whole_json) {
+  const auto rules = RoutingRules::parse(R"(
+format = 1
+[destinations.all]
+fields = ["*"]
+[destinations.names_hidden]
+fields = ["*"]
+hide = ["recipient.lastName", "recipient.firstName", "recipient.middleName"]
+[destinations.no_recipient]
+fields = ["*"]
+hide = ["recipient", "stage.at"]
+[destinations.few]
+fields = ["applicationId", "provider.name", "stage", "plannedDate", "outcome"]
+[destinations.nothing_of_objects]
+fields = ["applicationId", "delayReason.text"]
+[[routes]]
+to = ["all", "names_hidden", "no_recipient", "few", "nothing_of_objects"]
+)", "test");
+  auto event = normalize_stage(test::read_text(std::string(STAGEGATE_SAMPLES) + "/stage.xml"));
+  BOOST_REQUIRE(event.ok());
+  const auto whole = to_json(event.value());
+  const auto projected = rules.route(stage_key(), whole);
+  const auto written = rules.route(stage_key(), whole, [&](const FieldFilter& keep) { return to_json(event.value(), keep); });
+  BOOST_REQUIRE(projected.size() == 5u);
+  BOOST_REQUIRE(written.size() == 5u);
+  for (std::size_t i = 0; i < projected.size(); ++i) {
+    BOOST_TEST(written[i].destination == projected[i].destination);
+    BOOST_TEST(nlohmann::ordered_json::parse(written[i].payload) == nlohmann::ordered_json::parse(projected[i].payload),
+               written[i].destination << ": " << written[i].payload << " vs " << projected[i].payload);
+  }
+  BOOST_TEST(find(written, "all")->payload == whole);
+  BOOST_TEST(nlohmann::json::parse(find(written, "nothing_of_objects")->payload).size() == 2u);  // schema, applicationId
+}
+
 BOOST_AUTO_TEST_CASE(a_message_no_route_matches_goes_nowhere) {
   const auto rules = RoutingRules::parse(
       "format = 1\n[destinations.kb]\nfields = [\"*\"]\n[[routes]]\nto = [\"kb\"]\nservice_ids = [\"SERVICE_INFO\"]\n", "t");

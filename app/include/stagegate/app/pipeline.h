@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "stagegate/core/message.h"
@@ -24,6 +25,8 @@ struct Exchange {
   std::optional<signing::VerifiedDocument> verified;  // after signature verification
   std::string topic;    // the kind of message: "stage" or "kb"
   std::string payload;  // normalized JSON, read from verified bytes only
+  // The normalized value the payload was written from: reduced copies are written from it.
+  std::variant<std::monostate, routing::StageEvent, routing::ServiceInfo> normalized;
   std::optional<routing::RoutingKey> routing_key;  // after normalization
   std::vector<routing::RoutedPayload> routes;      // destinations and what each may see; moved into the journal
   std::optional<Receipt> receipt;  // after the journal append

@@ -1,6 +1,7 @@
 #pragma once
 // Business documents -> value types. Input is the canonical bytes the signature covered.
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -27,9 +28,14 @@ Result<ServiceInfo> normalize_service_info(std::string_view canonical_xml);
 // How far a provider's clock may run ahead of the gateway's before its times count as the future.
 inline constexpr std::chrono::minutes kClockSkewAllowance{5};
 
-// The versioned JSON of the normalized messages (schema "stagegate.stage/1", "stagegate.kb/1").
-std::string to_json(const StageEvent& event);
-std::string to_json(const ServiceInfo& info);
+// Which fields a reduced copy keeps, by path of one or two levels ("recipient",
+// "recipient.lastName"); an object none of whose fields is kept is left out.
+using FieldFilter = std::function<bool(std::string_view path)>;
+
+// The versioned JSON of the normalized messages (schema "stagegate.stage/1", "stagegate.kb/1");
+// with `keep`, only the fields it keeps.
+std::string to_json(const StageEvent& event, const FieldFilter& keep = {});
+std::string to_json(const ServiceInfo& info, const FieldFilter& keep = {});
 
 // RECEIVED, SENT_FOR_EXECUTION, IN_PROGRESS, EXECUTED, AWAITING_ISSUANCE, CLOSED.
 std::string_view stage_name(Stage stage);

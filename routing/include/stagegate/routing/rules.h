@@ -3,6 +3,7 @@
 // destinations get a message, and which of its fields each destination may see.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -10,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "stagegate/routing/normalize.h"
 #include "stagegate/routing/stage_event.h"
 
 namespace stagegate::routing {
@@ -43,6 +45,10 @@ class RoutingRules {
   // The destinations the message goes to, in name order, each with its payload.
   // `whole_json` is the output of to_json(); fields a destination may not see are removed.
   std::vector<RoutedPayload> route(const RoutingKey& key, const std::string& whole_json) const;
+  // The same, with each reduced copy written by `write` from the message itself (to_json with
+  // the destination's filter) instead of parsing `whole_json` back: the gateway's hot path.
+  using PayloadWriter = std::function<std::string(const FieldFilter& keep)>;
+  std::vector<RoutedPayload> route(const RoutingKey& key, const std::string& whole_json, const PayloadWriter& write) const;
   std::vector<std::string> destinations() const;
 
   struct Impl;  // copies share the immutable rules
