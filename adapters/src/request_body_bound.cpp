@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 
 namespace stagegate::adapters {
 
@@ -28,6 +29,7 @@ void RequestBodyBound::start_connection(soap* ctx) {
   limited_ = false;
   exhausted_ = false;
   status_override_ = 0;
+  extra_header_ = nullptr;
   ctx->http_extra_header = nullptr;
   ctx->recv_timeout = recv_timeout_;
   ctx->send_timeout = send_timeout_;
@@ -35,12 +37,41 @@ void RequestBodyBound::start_connection(soap* ctx) {
 
 void RequestBodyBound::respond_with(soap* ctx, int http_status, const char* extra_header) {
   status_override_ = http_status;
+  extra_header_ = extra_header;
   ctx->http_extra_header = extra_header;
 }
 
 int RequestBodyBound::respond(soap* ctx, int status, ULONG64 count) {
   auto* self = of(ctx);
   return self->original_respond_(ctx, self->status_override_ ? self->status_override_ : status, count);
+}
+
+void RequestBodyBound::begin_in_memory(soap* ctx, std::string_view body, std::string& envelope) {
+  in_memory_ = true;
+  memory_body_ = body;
+  memory_envelope_ = &envelope;
+  original_send_ = ctx->fsend;
+  ctx->fsend = send_to_memory;
+  ctx->socket = SOAP_INVALID_SOCKET;
+  ctx->is = nullptr;
+  ctx->os = nullptr;
+  ctx->imode |= SOAP_ENC_PLAIN;
+  ctx->omode |= SOAP_ENC_PLAIN;
+  ctx->keep_alive = 0;
+}
+
+void RequestBodyBound::end_in_memory(soap* ctx) {
+  ctx->imode &= ~SOAP_ENC_PLAIN;
+  ctx->omode &= ~SOAP_ENC_PLAIN;
+  ctx->fsend = original_send_;
+  in_memory_ = false;
+  memory_body_ = {};
+  memory_envelope_ = nullptr;
+}
+
+int RequestBodyBound::send_to_memory(soap* ctx, const char* bytes, size_t length) {
+  of(ctx)->memory_envelope_->append(bytes, length);
+  return SOAP_OK;
 }
 
 int RequestBodyBound::body_parsed(soap* ctx) {
@@ -66,6 +97,13 @@ int RequestBodyBound::parse_header(soap* ctx) {
 
 size_t RequestBodyBound::receive(soap* ctx, char* buffer, size_t length) {
   auto* self = of(ctx);
+  if (self->in_memory_) {
+    const size_t copied = std::min(length, self->memory_body_.size());
+    if (copied == 0) self->exhausted_ = true;
+    std::memcpy(buffer, self->memory_body_.data(), copied);
+    self->memory_body_.remove_prefix(copied);
+    return copied;
+  }
   if (!self->limited_) return self->original_receive_(ctx, buffer, length);
   if (self->remaining_ == 0) {
     self->exhausted_ = true;

@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <sstream>
 #include <string_view>
@@ -19,6 +21,50 @@ namespace {
 int serve_http_get(soap*) { return 404; }
 
 std::string text_or_empty(const std::string* value) { return value ? *value : std::string(); }
+
+bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() &&
+         std::equal(prefix.begin(), prefix.end(), text.begin(),
+                    [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+}
+
+// The body of a framed POST whose body is the envelope itself (Content-Length, no transfer
+// or content encoding), or nothing: chunked or compressed bodies go through gSOAP's HTTP layer.
+std::optional<std::string_view> plain_body(std::string_view request) {
+  const auto head_end = request.find("\r\n\r\n");
+  if (head_end == std::string_view::npos || !request.starts_with("POST ")) return std::nullopt;
+  const auto head = request.substr(0, head_end);
+  for (auto line = head.find("\r\n"); line != std::string_view::npos; line = head.find("\r\n", line + 2)) {
+    const auto text = head.substr(line + 2);
+    if (starts_with_ignoring_case(text, "transfer-encoding:") || starts_with_ignoring_case(text, "content-encoding:"))
+      return std::nullopt;
+  }
+  return request.substr(head_end + 4);
+}
+
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 413: return "Payload Too Large";
+    case 503: return "Service Unavailable";
+    default: return "Internal Server Error";
+  }
+}
+
+// The head gSOAP would have written, around the envelope it wrote to memory.
+std::string http_response(int status, const char* extra_header, bool soap12, std::string_view envelope) {
+  std::string response;
+  response.reserve(envelope.size() + 256);
+  response.append("HTTP/1.1 ").append(std::to_string(status)).append(" ").append(reason_phrase(status));
+  response.append("\r\nServer: gSOAP/2.8\r\nX-Frame-Options: SAMEORIGIN\r\nContent-Type: ");
+  response.append(soap12 ? "application/soap+xml; charset=utf-8" : "text/xml; charset=utf-8");
+  response.append("\r\nContent-Length: ").append(std::to_string(envelope.size()));
+  response.append("\r\nConnection: close\r\n");
+  if (extra_header) response.append(extra_header).append("\r\n");
+  response.append("\r\n").append(envelope);
+  return response;
+}
 
 }  // namespace
 
@@ -48,6 +94,31 @@ ISyncChannelHttpBindingService* SyncChannelService::copy() {
 }
 
 std::string SyncChannelService::serve_bytes(std::string_view request, const std::optional<ClientCertificate>& client_certificate) {
+  const auto body = plain_body(request);
+  if (!body) return serve_http(request, client_certificate);
+  client_certificate_ = client_certificate;
+  std::string envelope;
+  envelope.reserve(2048);
+  body_bound_.start_connection(soap);
+  body_bound_.begin_in_memory(soap, *body, envelope);
+  // The generated serve() for one request, without its keep-alive loop (the reactor keeps
+  // connections) and so without a third reset of the context per request.
+  if (soap_begin_serve(soap) == SOAP_OK && dispatch() != SOAP_OK && soap->error != SOAP_OK && soap->error < SOAP_STOP)
+    soap_send_fault(soap);
+  const int error = soap->error;
+  const bool soap12 = soap->version == 2;
+  int status = error == SOAP_OK ? 200 : 500;
+  if (error >= 200 && error < 600) status = error;
+  if (body_bound_.status_override()) status = body_bound_.status_override();
+  const char* extra_header = body_bound_.extra_header();
+  destroy();
+  body_bound_.end_in_memory(soap);
+  client_certificate_.reset();
+  if (envelope.empty()) return refusal_response(refuse(Code::Malformed, "the body is not a SOAP envelope"), 500);
+  return http_response(status, extra_header, soap12, envelope);
+}
+
+std::string SyncChannelService::serve_http(std::string_view request, const std::optional<ClientCertificate>& client_certificate) {
   client_certificate_ = client_certificate;
   std::istringstream in{std::string(request)};
   std::ostringstream out;

@@ -31,6 +31,9 @@ class SyncChannelService final : public ISyncChannelHttpBindingService {
   std::string refusal_response(const Refusal& refusal, int http_status);
 
  private:
+  // Chunked or compressed bodies: gSOAP reads the whole HTTP request itself.
+  std::string serve_http(std::string_view request, const std::optional<ClientCertificate>& client_certificate);
+
   MessageHandler& handler_;
   ServerConfig config_;
   RequestBodyBound body_bound_;
