@@ -17,7 +17,9 @@ namespace stagegate::adapters {
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0 picks a free port; see SoapServer::port()
-  int workers = 4;
+  // Requests in flight. Most of a worker's time is spent waiting for the journal's group commit,
+  // so there are many more than cores: each commit's fsync then covers many messages.
+  int workers = 32;
   // Larger bodies (declared or streamed) are refused with HTTP 413 and a MALFORMED fault.
   std::size_t max_request_bytes = 2 * 1024 * 1024;
   int max_xml_depth = 64;
