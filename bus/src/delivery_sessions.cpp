@@ -188,7 +188,9 @@ bool DeliverySessions::acknowledge(const std::string& identity, std::uint64_t se
     return false;
   while (!session->in_flight.empty() && session->in_flight.front() <= sequence) session->in_flight.pop_front();
   advance(*session, sequence);
-  fill_window(*session, session->last_heard);
+  // Refilled when half the credit is back: one journal read for many entries, not one per ACK
+  // (a consumer that keeps up is refilled by each commit anyway).
+  if (session->in_flight.size() * 2 <= session->window) fill_window(*session, session->last_heard);
   return true;
 }
 
