@@ -177,4 +177,22 @@ ReadState HttpRequestReader::advance_chunks() {
   }
 }
 
+std::optional<std::string> dechunked_body(std::string_view chunked) {
+  std::string body;
+  body.reserve(chunked.size());
+  for (std::size_t at = 0;;) {
+    const auto line_end = chunked.find('\n', at);
+    if (line_end == std::string_view::npos) return std::nullopt;
+    auto size_line = trim(chunked.substr(at, line_end - at));
+    size_line = size_line.substr(0, size_line.find(';'));
+    const auto size = parse_number<std::size_t>(trim(size_line), 16);
+    if (!size) return std::nullopt;
+    if (*size == 0) return body;  // the trailers, framed by the reader, carry nothing we use
+    const auto data = line_end + 1;
+    if (data + *size + 2 > chunked.size() || chunked.compare(data + *size, 2, "\r\n") != 0) return std::nullopt;
+    body.append(chunked.substr(data, *size));
+    at = data + *size + 2;
+  }
+}
+
 }  // namespace stagegate::adapters

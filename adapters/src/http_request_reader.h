@@ -4,6 +4,7 @@
 // chunked) is buffered, or why it never will be. It never interprets the body: gSOAP
 // parses the complete request afterwards, from memory.
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -64,5 +65,9 @@ class HttpRequestReader {
   std::size_t chunked_body_bytes_ = 0;
   std::size_t request_end_ = 0;
 };
+
+// The body of a chunked request the reader framed, its chunks joined; nothing if the bytes
+// are not such a body.
+std::optional<std::string> dechunked_body(std::string_view chunked);
 
 }  // namespace stagegate::adapters

@@ -10,7 +10,9 @@
 
 #include "business_document.h"
 #include "contract_fault.h"
+#include "http_request_reader.h"
 #include "receipt_xml.h"
+#include "request_data_locator.h"
 #include "stagegate/core/clock.h"
 
 namespace stagegate::adapters {
@@ -25,21 +27,27 @@ std::string text_or_empty(const std::string* value) { return value ? *value : st
 bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() &&
          std::equal(prefix.begin(), prefix.end(), text.begin(),
-                    [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+                    [](char lower, char c) { return std::tolower(static_cast<unsigned char>(c)) == lower; });
 }
 
-// The body of a framed POST whose body is the envelope itself (Content-Length, no transfer
-// or content encoding), or nothing: chunked or compressed bodies go through gSOAP's HTTP layer.
-std::optional<std::string_view> plain_body(std::string_view request) {
+// The body of a framed POST as the envelope itself: as sent with Content-Length, or its
+// chunks joined into `joined`. Nothing for a compressed body: gSOAP's HTTP layer reads that.
+std::optional<std::string_view> plain_body(std::string_view request, std::string& joined) {
   const auto head_end = request.find("\r\n\r\n");
   if (head_end == std::string_view::npos || !request.starts_with("POST ")) return std::nullopt;
   const auto head = request.substr(0, head_end);
+  bool chunked = false;
   for (auto line = head.find("\r\n"); line != std::string_view::npos; line = head.find("\r\n", line + 2)) {
     const auto text = head.substr(line + 2);
-    if (starts_with_ignoring_case(text, "transfer-encoding:") || starts_with_ignoring_case(text, "content-encoding:"))
-      return std::nullopt;
+    if (starts_with_ignoring_case(text, "content-encoding:")) return std::nullopt;
+    if (starts_with_ignoring_case(text, "transfer-encoding:")) chunked = true;  // the reader accepts only chunked
   }
-  return request.substr(head_end + 4);
+  const auto body = request.substr(head_end + 4);
+  if (!chunked) return body;
+  auto dechunked = dechunked_body(body);
+  if (!dechunked) return std::nullopt;
+  joined = std::move(*dechunked);
+  return std::string_view(joined);
 }
 
 std::string_view reason_phrase(int status) {
@@ -94,13 +102,21 @@ ISyncChannelHttpBindingService* SyncChannelService::copy() {
 }
 
 std::string SyncChannelService::serve_bytes(std::string_view request, const std::optional<ClientCertificate>& client_certificate) {
-  const auto body = plain_body(request);
+  std::string joined;
+  const auto body = plain_body(request, joined);
   if (!body) return serve_http(request, client_certificate);
   client_certificate_ = client_certificate;
+  std::string stripped;
+  std::string_view parsed = *body;
+  if (const auto span = locate_request_data(*body)) {
+    stripped = without_request_data(*body, *span);
+    parsed = stripped;
+    request_data_ = body->substr(span->begin, span->end - span->begin);
+  }
   std::string envelope;
   envelope.reserve(2048);
   body_bound_.start_connection(soap);
-  body_bound_.begin_in_memory(soap, *body, envelope);
+  body_bound_.begin_in_memory(soap, parsed, envelope);
   // The generated serve() for one request, without its keep-alive loop (the reactor keeps
   // connections) and so without a third reset of the context per request.
   if (soap_begin_serve(soap) == SOAP_OK && dispatch() != SOAP_OK && soap->error != SOAP_OK && soap->error < SOAP_STOP)
@@ -114,6 +130,7 @@ std::string SyncChannelService::serve_bytes(std::string_view request, const std:
   destroy();
   body_bound_.end_in_memory(soap);
   client_certificate_.reset();
+  request_data_.reset();
   if (envelope.empty()) return refusal_response(refuse(Code::Malformed, "the body is not a SOAP envelope"), 500);
   return http_response(status, extra_header, soap12, envelope);
 }
@@ -167,7 +184,8 @@ int SyncChannelService::SendMessage(sc__SendMessage* request, sc__SendMessageRes
   message.password = text_or_empty(info.sender->password);
   message.client_certificate = client_certificate_;
 
-  auto document = extract_business_document(request->request->requestData->data ? request->request->requestData->data : "");
+  const char* parsed_data = request->request->requestData->data;
+  auto document = extract_business_document(request_data_ ? *request_data_ : std::string_view(parsed_data ? parsed_data : ""));
   if (!document) return contract_fault(soap, document.refusal());
   message.document = std::move(document).value();
 

@@ -31,13 +31,16 @@ class SyncChannelService final : public ISyncChannelHttpBindingService {
   std::string refusal_response(const Refusal& refusal, int http_status);
 
  private:
-  // Chunked or compressed bodies: gSOAP reads the whole HTTP request itself.
+  // Compressed bodies (Content-Encoding): gSOAP reads the whole HTTP request itself.
   std::string serve_http(std::string_view request, const std::optional<ClientCertificate>& client_certificate);
 
   MessageHandler& handler_;
   ServerConfig config_;
   RequestBodyBound body_bound_;
   std::optional<ClientCertificate> client_certificate_;
+  // requestData/data's content, taken from the body when the locator found it (gSOAP then
+  // parsed the envelope with that element emptied).
+  std::optional<std::string_view> request_data_;
 };
 
 // Applies limits, timeouts, UTF-8 handling, ?wsdl and the fault hook to a gSOAP context.
