@@ -221,24 +221,27 @@ std::vector<RequestTemplate> make_requests(const Options& options, const Target&
 // The gateway process, read from /proc (all its threads)
 
 struct ProcessSample {
+  bool valid = false;  // the process was there
   double cpu_seconds = 0;  // user + kernel
   double user_seconds = 0;
   std::uint64_t syscr = 0, syscw = 0, write_bytes = 0;
   bool io = false;
 };
 
-std::optional<ProcessSample> sample_process(int pid) {
+ProcessSample sample_process(int pid) {
+  if (pid == 0) return {};
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string line;
-  if (!std::getline(stat, line)) return std::nullopt;
+  if (!std::getline(stat, line)) return {};
   // Fields after the command (which may contain spaces and parentheses): state is field 3,
   // utime 14, stime 15 (proc(5)), in clock ticks.
   std::istringstream fields(line.substr(line.rfind(')') + 2));
   std::vector<std::string> values;
   for (std::string value; fields >> value;) values.push_back(value);
-  if (values.size() < 13) return std::nullopt;
+  if (values.size() < 13) return {};
   const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
   ProcessSample sample;
+  sample.valid = true;
   sample.user_seconds = std::stod(values[11]) / tick;
   sample.cpu_seconds = sample.user_seconds + std::stod(values[12]) / tick;
   std::ifstream io("/proc/" + std::to_string(pid) + "/io");
@@ -404,7 +407,8 @@ class Observer {
 
 class FileDescriptor {
  public:
-  explicit FileDescriptor(int fd = -1) : fd_(fd) {}
+  FileDescriptor() = default;
+  explicit FileDescriptor(int fd) : fd_(fd) {}
   ~FileDescriptor() { reset(); }
   FileDescriptor(FileDescriptor&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
   FileDescriptor& operator=(FileDescriptor&& other) noexcept {
@@ -421,7 +425,7 @@ class FileDescriptor {
   int get() const { return fd_; }
 
  private:
-  int fd_;
+  int fd_ = -1;
 };
 
 struct Sent {
@@ -701,7 +705,7 @@ int main(int argc, char** argv) {
     std::optional<PerfStat> perf;
     if (options.gateway_pid != 0 && options.perf)
       perf.emplace(options.gateway_pid, std::filesystem::temp_directory_path() / ("bench_load-perf-" + std::to_string(::getpid()) + ".csv"));
-    const auto gateway_before = options.gateway_pid != 0 ? sample_process(options.gateway_pid) : std::nullopt;
+    const auto gateway_before = sample_process(options.gateway_pid);
     const auto machine_before = sample_machine();
     const double own_before = own_cpu_seconds();
 
@@ -720,7 +724,7 @@ int main(int argc, char** argv) {
     }
     const double own_cpu = own_cpu_seconds() - own_before;
     const auto machine_after = sample_machine();
-    const auto gateway_after = options.gateway_pid != 0 ? sample_process(options.gateway_pid) : std::nullopt;
+    const auto gateway_after = sample_process(options.gateway_pid);
     const auto perf_counts = perf ? perf->stop() : std::map<std::string, double>{};
 
     // --- figures
@@ -765,9 +769,9 @@ int main(int argc, char** argv) {
                                     ? 100.0 * static_cast<double>(machine_after.busy - machine_before.busy) /
                                           static_cast<double>(machine_after.total - machine_before.total)
                                     : 0.0;
-    if (gateway_before && gateway_after) {
-      const double cpu = gateway_after->cpu_seconds - gateway_before->cpu_seconds;
-      const double user = gateway_after->user_seconds - gateway_before->user_seconds;
+    if (gateway_before.valid && gateway_after.valid) {
+      const double cpu = gateway_after.cpu_seconds - gateway_before.cpu_seconds;
+      const double user = gateway_after.user_seconds - gateway_before.user_seconds;
       std::printf("  gateway CPU us/msg       %10.1f   (user %.1f + kernel %.1f; %.2f cores busy over the run; /proc/PID/stat)\n",
                   cpu * 1e6 / per, user * 1e6 / per, (cpu - user) * 1e6 / per, cpu / run_s);
       if (!perf_counts.empty()) {
@@ -785,16 +789,16 @@ int main(int argc, char** argv) {
           if (value > 0) std::printf(" %s %.2f", event.substr(19).c_str(), value / per);
         }
         std::printf("  context-switches %.2f\n", count("context-switches") / per);
-      } else if (gateway_after->io) {
+      } else if (gateway_after.io) {
         std::printf("  gateway syscalls/msg     %10.1f   (PROXY, perf unavailable: read+write-family syscalls from /proc/PID/io syscr %.1f + syscw %.1f;\n"
                     "                                        fsyncs are not counted there: run `strace -c -f -p PID` on a short run)\n",
-                    static_cast<double>((gateway_after->syscr - gateway_before->syscr) + (gateway_after->syscw - gateway_before->syscw)) / per,
-                    static_cast<double>(gateway_after->syscr - gateway_before->syscr) / per,
-                    static_cast<double>(gateway_after->syscw - gateway_before->syscw) / per);
+                    static_cast<double>((gateway_after.syscr - gateway_before.syscr) + (gateway_after.syscw - gateway_before.syscw)) / per,
+                    static_cast<double>(gateway_after.syscr - gateway_before.syscr) / per,
+                    static_cast<double>(gateway_after.syscw - gateway_before.syscw) / per);
       }
-      if (gateway_after->io)
+      if (gateway_after.io)
         std::printf("  gateway disk writes/msg  %10.0f bytes (/proc/PID/io write_bytes)\n",
-                    static_cast<double>(gateway_after->write_bytes - gateway_before->write_bytes) / per);
+                    static_cast<double>(gateway_after.write_bytes - gateway_before.write_bytes) / per);
       const auto [hwm, rss] = process_memory(options.gateway_pid);
       std::printf("  gateway peak RSS         %10.1f MiB (VmHWM since it started; VmRSS now %.1f MiB)\n", static_cast<double>(hwm) / 1024,
                   static_cast<double>(rss) / 1024);
