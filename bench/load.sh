@@ -8,6 +8,7 @@
 # usage: bench/load.sh [seconds=10]
 # environment: BUILD=build  CONNECTIONS="32 256"  RATES="5000"  RATE_CONNECTIONS=64
 #              DOCUMENTS=1000  GATEWAY_ARGS="..." (extra `serve` options, e.g. --workers 8 or --quiet)
+#              BENCH_ARGS="..." (extra bench_load options, e.g. --no-perf or --warmup 2)
 #              KEEP=1 keeps the var/ directory (journals, gateway logs)
 # The gateway logs one line per message as in production; the log goes to the var/ directory.
 set -euo pipefail
@@ -66,10 +67,11 @@ run() {
   start_gateway "$name"
   echo
   echo "== $name: gateway pid $gateway, $(nproc) cores"
+  # shellcheck disable=SC2086 # BENCH_ARGS is a list of options
   "$bench" --url "http://127.0.0.1:$port/" --seconds "$seconds" --documents "${DOCUMENTS:-1000}" \
     --key "$var/pki/provider.key" --cert "$var/pki/provider.pem" --sender dev-provider --password dev-password \
     --gateway-pid "$gateway" --bus "tcp://127.0.0.1:$bus_port" \
-    --consumer-key "$var/bus/bench.key" --server-key "$var/bus/gateway.pub" "$@" || echo "(bench_load exit $?)"
+    --consumer-key "$var/bus/bench.key" --server-key "$var/bus/gateway.pub" ${BENCH_ARGS:-} "$@" || echo "(bench_load exit $?)"
   stop_gateway
 }
 
