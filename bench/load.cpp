@@ -798,7 +798,7 @@ int main(int argc, char** argv) {
         }
         std::printf("  context-switches %.2f\n", count("context-switches") / per);
       } else if (gateway_after.io) {
-        std::printf("  gateway syscalls/msg     %10.1f   (PROXY, perf unavailable: read+write-family syscalls from /proc/PID/io syscr %.1f + syscw %.1f;\n"
+        std::printf("  gateway syscalls/msg     %10.1f   (PROXY without perf: read+write-family syscalls from /proc/PID/io syscr %.1f + syscw %.1f;\n"
                     "                                        fsyncs are not counted there: run `strace -c -f -p PID` on a short run)\n",
                     static_cast<double>((gateway_after.syscr - gateway_before.syscr) + (gateway_after.syscw - gateway_before.syscw)) / per,
                     static_cast<double>(gateway_after.syscr - gateway_before.syscr) / per,

@@ -66,7 +66,7 @@ run() {
   shift
   start_gateway "$name"
   echo
-  echo "== $name: gateway pid $gateway, $(nproc) cores"
+  echo "== $name: gateway pid $gateway, $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg)"
   # shellcheck disable=SC2086 # BENCH_ARGS is a list of options
   "$bench" --url "http://127.0.0.1:$port/" --seconds "$seconds" --documents "${DOCUMENTS:-1000}" \
     --key "$var/pki/provider.key" --cert "$var/pki/provider.pem" --sender dev-provider --password dev-password \
