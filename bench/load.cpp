@@ -11,7 +11,11 @@
 // usage: bench_load --url http://127.0.0.1:PORT/ [--connections 32] [--seconds 10] [--rate R]
 //          [--warmup 1] --key provider.key --cert provider.pem [--documents 1000]
 //          [--sender dev-provider] [--password dev-password] [--sample stage.xml]
-//          [--gateway-pid PID [--no-perf]] [--bus tcp://... --consumer-key K.key --server-key G.pub]
+//          [--gateway-pid PID [--perf-seconds 3 | --no-perf]] [--bus tcp://... --consumer-key K.key --server-key G.pub]
+//
+// Syscalls are counted in a separate phase after the measured one (same load, fresh
+// connections, --perf-seconds long): perf's syscall tracepoints cost the gateway about
+// 100 us of kernel time per message here, which must not be in its CPU and latency figures.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -79,7 +83,7 @@ struct Options {
   std::string password = "dev-password";
   std::string sample = STAGEGATE_SAMPLES "/stage.xml";
   int gateway_pid = 0;
-  bool perf = true;
+  double perf_seconds = 3;  // 0: no perf phase (syscalls from /proc/PID/io as a proxy)
   std::string bus;
   std::string consumer_key;
   std::string server_key;
@@ -91,7 +95,7 @@ struct Options {
                "usage: bench_load --url http://127.0.0.1:PORT/ --key provider.key --cert provider.pem\n"
                "         [--connections 32] [--seconds 10] [--warmup 1] [--rate MSGS_PER_S] [--documents 1000]\n"
                "         [--sender ID] [--password P] [--sample stage.xml]\n"
-               "         [--gateway-pid PID [--no-perf]] [--bus tcp://HOST:PORT --consumer-key K.key --server-key G.pub]\n",
+               "         [--gateway-pid PID [--perf-seconds 3 | --no-perf]] [--bus tcp://HOST:PORT --consumer-key K.key --server-key G.pub]\n",
                why.c_str());
   std::exit(2);
 }
@@ -101,7 +105,7 @@ Options parse_options(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string name = argv[i];
     if (name == "--no-perf") {
-      options.perf = false;
+      options.perf_seconds = 0;
       continue;
     }
     if (i + 1 >= argc) usage(name + " needs a value");
@@ -119,6 +123,7 @@ Options parse_options(int argc, char** argv) {
       else if (name == "--password") options.password = value;
       else if (name == "--sample") options.sample = value;
       else if (name == "--gateway-pid") options.gateway_pid = std::stoi(value);
+      else if (name == "--perf-seconds") options.perf_seconds = std::stod(value);
       else if (name == "--bus") options.bus = value;
       else if (name == "--consumer-key") options.consumer_key = value;
       else if (name == "--server-key") options.server_key = value;
@@ -377,25 +382,38 @@ class Observer {
   Observer& operator=(const Observer&) = delete;
 
   std::size_t count() const { return count_.load(); }
-  std::vector<Delivery> finish() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-    return std::move(deliveries_);
+  // What arrived so far; the observer keeps acknowledging (a later phase loads the same bus).
+  std::vector<Delivery> take() {
+    const std::lock_guard lock(mutex_);
+    return std::exchange(deliveries_, {});
+  }
+  // Until `expected` messages have arrived, or nothing has for 3 s.
+  void drain(std::size_t expected) const {
+    auto last_count = count();
+    auto last_progress = Clock::now();
+    while (count() < expected && Clock::now() - last_progress < std::chrono::seconds(3)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (count() != last_count) last_count = count(), last_progress = Clock::now();
+    }
   }
 
  private:
   void run() {
-    deliveries_.reserve(1 << 20);
     while (!stop_) {
       auto message = subscriber_->receive(std::chrono::milliseconds(100));
       if (!message) continue;
-      deliveries_.push_back(Delivery{message->sequence, now_ns()});
+      const Delivery delivery{message->sequence, now_ns()};
+      {
+        const std::lock_guard lock(mutex_);
+        deliveries_.push_back(delivery);
+      }
       count_.fetch_add(1);
       // No acknowledge(): an observer (no name) acknowledges each message as it receives it.
     }
   }
 
   std::unique_ptr<stagegate::bus::Subscriber> subscriber_;
+  std::mutex mutex_;
   std::vector<Delivery> deliveries_;
   std::atomic<std::size_t> count_{0};
   std::atomic<bool> stop_{false};
@@ -445,8 +463,9 @@ struct Connection {
 
 class LoadGenerator {
  public:
-  LoadGenerator(const Options& options, std::vector<RequestTemplate> requests)
-      : options_(options), requests_(std::move(requests)), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
+  // first_counter: where this generator's messageIds start (a later phase must not repeat them).
+  LoadGenerator(const Options& options, const std::vector<RequestTemplate>& requests, std::uint64_t first_counter = 0)
+      : options_(options), requests_(requests), epoll_(::epoll_create1(EPOLL_CLOEXEC)), counter_(first_counter), first_counter_(first_counter) {
     if (epoll_.get() < 0) throw std::runtime_error("epoll_create1");
     const Target target = parse_url(options.url);
     addrinfo hints{};
@@ -523,7 +542,8 @@ class LoadGenerator {
   std::int64_t measure_from_ns() const { return measure_from_ns_; }
   std::int64_t end_ns() const { return end_ns_; }
   std::int64_t finished_ns() const { return finished_ns_; }
-  std::uint64_t sent() const { return counter_; }
+  std::uint64_t sent() const { return counter_ - first_counter_; }
+  std::uint64_t next_counter() const { return counter_; }
   std::uint64_t accepted() const { return accepted_; }
   std::uint64_t accepted_in_window() const { return accepted_in_window_; }
   std::uint64_t duplicates() const { return duplicates_; }
@@ -652,12 +672,13 @@ class LoadGenerator {
   }
 
   const Options& options_;
-  std::vector<RequestTemplate> requests_;
+  const std::vector<RequestTemplate>& requests_;
   FileDescriptor epoll_;
+  std::uint64_t counter_;
+  std::uint64_t first_counter_;
   sockaddr_storage address_{};
   socklen_t address_length_ = 0;
   std::vector<Connection> connections_;
-  std::uint64_t counter_ = 0;
   std::uint64_t in_flight_ = 0;
   std::uint64_t accepted_ = 0;
   std::uint64_t accepted_in_window_ = 0;
@@ -700,11 +721,8 @@ int main(int argc, char** argv) {
 
     std::optional<Observer> observer;
     if (!options.bus.empty()) observer.emplace(options);
-    LoadGenerator generator(options, std::move(requests));
+    LoadGenerator generator(options, requests);
 
-    std::optional<PerfStat> perf;
-    if (options.gateway_pid != 0 && options.perf)
-      perf.emplace(options.gateway_pid, std::filesystem::temp_directory_path() / ("bench_load-perf-" + std::to_string(::getpid()) + ".csv"));
     const auto gateway_before = sample_process(options.gateway_pid);
     const auto machine_before = sample_machine();
     const double own_before = own_cpu_seconds();
@@ -714,18 +732,12 @@ int main(int argc, char** argv) {
     // Delivery: wait for every accepted message (or until nothing arrives for 3 s).
     std::vector<Delivery> deliveries;
     if (observer) {
-      auto last_count = observer->count();
-      auto last_progress = Clock::now();
-      while (observer->count() < generator.accepted() && Clock::now() - last_progress < std::chrono::seconds(3)) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        if (observer->count() != last_count) last_count = observer->count(), last_progress = Clock::now();
-      }
-      deliveries = observer->finish();
+      observer->drain(generator.accepted());
+      deliveries = observer->take();
     }
     const double own_cpu = own_cpu_seconds() - own_before;
     const auto machine_after = sample_machine();
     const auto gateway_after = sample_process(options.gateway_pid);
-    const auto perf_counts = perf ? perf->stop() : std::map<std::string, double>{};
 
     // --- figures
     const double window_s = static_cast<double>(generator.end_ns() - generator.measure_from_ns()) / 1e9;
@@ -782,28 +794,11 @@ int main(int argc, char** argv) {
       const double user = gateway_after.user_seconds - gateway_before.user_seconds;
       std::printf("  gateway CPU us/msg       %10.1f   (user %.1f + kernel %.1f; %.2f cores busy over the run; /proc/PID/stat)\n",
                   cpu * 1e6 / per, user * 1e6 / per, (cpu - user) * 1e6 / per, cpu / run_s);
-      if (!perf_counts.empty()) {
-        const auto count = [&](const std::string& event) {
-          const auto found = perf_counts.find(event);
-          return found == perf_counts.end() ? 0.0 : found->second;
-        };
-        std::printf("  gateway syscalls/msg     %10.1f   (perf stat raw_syscalls:sys_enter)\n", count("raw_syscalls:sys_enter") / per);
-        std::printf("  gateway fsyncs/msg       %10.3f   (fsync %.0f + fdatasync %.0f)\n",
-                    (count("syscalls:sys_enter_fsync") + count("syscalls:sys_enter_fdatasync")) / per,
-                    count("syscalls:sys_enter_fsync"), count("syscalls:sys_enter_fdatasync"));
-        std::printf("  gateway per msg          ");
-        for (const auto& [event, value] : perf_counts) {
-          if (!event.starts_with("syscalls:sys_enter_") || event.ends_with("fsync")) continue;
-          if (value > 0) std::printf(" %s %.2f", event.substr(19).c_str(), value / per);
-        }
-        std::printf("  context-switches %.2f\n", count("context-switches") / per);
-      } else if (gateway_after.io) {
-        std::printf("  gateway syscalls/msg     %10.1f   (PROXY without perf: read+write-family syscalls from /proc/PID/io syscr %.1f + syscw %.1f;\n"
-                    "                                        fsyncs are not counted there: run `strace -c -f -p PID` on a short run)\n",
+      if (gateway_after.io)
+        std::printf("  gateway read+write calls %10.1f   /msg (/proc/PID/io syscr %.1f + syscw %.1f: a proxy for syscalls, without fsyncs)\n",
                     static_cast<double>((gateway_after.syscr - gateway_before.syscr) + (gateway_after.syscw - gateway_before.syscw)) / per,
                     static_cast<double>(gateway_after.syscr - gateway_before.syscr) / per,
                     static_cast<double>(gateway_after.syscw - gateway_before.syscw) / per);
-      }
       if (gateway_after.io)
         std::printf("  gateway disk writes/msg  %10.0f bytes (/proc/PID/io write_bytes)\n",
                     static_cast<double>(gateway_after.write_bytes - gateway_before.write_bytes) / per);
@@ -813,6 +808,41 @@ int main(int argc, char** argv) {
     }
     std::printf("  load generator CPU us/msg %9.1f   (machine busy %.0f%% of %u cores over the run)\n", own_cpu * 1e6 / per,
                 machine_busy, std::thread::hardware_concurrency());
+    std::fflush(stdout);
+
+    // Syscalls: the same load once more, shorter, with perf attached (its cost stays out of
+    // the figures above).
+    if (options.gateway_pid != 0 && options.perf_seconds > 0) {
+      Options phase = options;
+      phase.seconds = options.perf_seconds;
+      phase.warmup = 0;
+      LoadGenerator counted(phase, requests, generator.next_counter());
+      PerfStat perf(options.gateway_pid, std::filesystem::temp_directory_path() / ("bench_load-perf-" + std::to_string(::getpid()) + ".csv"));
+      counted.run();
+      if (observer) observer->drain(generator.accepted() + counted.accepted());
+      const auto perf_counts = perf.stop();
+      const double counted_per = counted.accepted() > 0 ? static_cast<double>(counted.accepted()) : 1.0;
+      for (const auto& [why, count] : counted.errors()) errors += count;
+      if (perf_counts.empty()) {
+        std::printf("  syscalls: perf stat could not attach (no perf?); use `strace -c -f -p %d` on a short run\n", options.gateway_pid);
+      } else {
+        const auto count = [&](const std::string& event) {
+          const auto found = perf_counts.find(event);
+          return found == perf_counts.end() ? 0.0 : found->second;
+        };
+        std::printf("  gateway syscalls/msg     %10.1f   (perf stat raw_syscalls:sys_enter, separate %.0f s phase: %llu accepted)\n",
+                    count("raw_syscalls:sys_enter") / counted_per, phase.seconds, static_cast<unsigned long long>(counted.accepted()));
+        std::printf("  gateway fsyncs/msg       %10.3f   (fsync %.0f + fdatasync %.0f)\n",
+                    (count("syscalls:sys_enter_fsync") + count("syscalls:sys_enter_fdatasync")) / counted_per,
+                    count("syscalls:sys_enter_fsync"), count("syscalls:sys_enter_fdatasync"));
+        std::printf("  gateway per msg          ");
+        for (const auto& [event, value] : perf_counts) {
+          if (!event.starts_with("syscalls:sys_enter_") || event.ends_with("fsync")) continue;
+          if (value > 0) std::printf(" %s %.2f", event.substr(19).c_str(), value / counted_per);
+        }
+        std::printf("  context-switches %.2f\n", count("context-switches") / counted_per);
+      }
+    }
     return errors == 0 ? 0 : 1;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "bench_load: %s\n", error.what());
