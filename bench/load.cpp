@@ -9,7 +9,7 @@
 // gateway, so it must cost little CPU per request (it prints its own cost too).
 //
 // usage: bench_load --url http://127.0.0.1:PORT/ [--connections 32] [--seconds 10] [--rate R]
-//          [--warmup 1] --key provider.key --cert provider.pem [--documents 1000]
+//          [--warmup 1] [--key var/pki/provider.key --cert var/pki/provider.pem] [--documents 1000]
 //          [--sender dev-provider] [--password dev-password] [--sample stage.xml]
 //          [--gateway-pid PID [--perf-seconds 3 | --no-perf]] [--bus tcp://... --consumer-key K.key --server-key G.pub]
 //
@@ -38,7 +38,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -77,7 +76,9 @@ struct Options {
   double seconds = 10;
   double warmup = 1;  // requests scheduled in the first seconds are not in the latency figures
   double rate = 0;    // 0: closed loop
-  std::string key, cert;
+  // The development signer `stagegate dev-setup` makes (run from the repository, as ./ops/run).
+  std::string key = "var/pki/provider.key";
+  std::string cert = "var/pki/provider.pem";
   int documents = 1000;
   std::string sender = "dev-provider";
   std::string password = "dev-password";
@@ -92,7 +93,7 @@ struct Options {
 [[noreturn]] void usage(const std::string& why) {
   std::fprintf(stderr,
                "bench_load: %s\n"
-               "usage: bench_load --url http://127.0.0.1:PORT/ --key provider.key --cert provider.pem\n"
+               "usage: bench_load --url http://127.0.0.1:PORT/ [--key var/pki/provider.key --cert var/pki/provider.pem]\n"
                "         [--connections 32] [--seconds 10] [--warmup 1] [--rate MSGS_PER_S] [--documents 1000]\n"
                "         [--sender ID] [--password P] [--sample stage.xml]\n"
                "         [--gateway-pid PID [--perf-seconds 3 | --no-perf]] [--bus tcp://HOST:PORT --consumer-key K.key --server-key G.pub]\n",
@@ -132,10 +133,12 @@ Options parse_options(int argc, char** argv) {
       usage("bad value for " + name + ": " + value);
     }
   }
-  if (options.key.empty() || options.cert.empty()) usage("--key and --cert (the provider's signer) are required");
+  // The gateway's public key beside the consumer's, as var/bus/ lays them out.
+  if (!options.consumer_key.empty() && options.server_key.empty())
+    options.server_key = (std::filesystem::path(options.consumer_key).parent_path() / "gateway.pub").string();
   if (options.connections < 1 || options.documents < 1 || options.seconds <= 0) usage("bad counts");
   if (options.warmup >= options.seconds) options.warmup = 0;
-  if (!options.bus.empty() && options.consumer_key.empty()) usage("--bus needs --consumer-key (and --server-key)");
+  if (!options.bus.empty() && options.consumer_key.empty()) usage("--bus needs --consumer-key (and --server-key, default beside it)");
   return options;
 }
 
@@ -487,30 +490,25 @@ class LoadGenerator {
     const std::int64_t end = start + static_cast<std::int64_t>(options_.seconds * 1e9);
     measure_from_ns_ = start + static_cast<std::int64_t>(options_.warmup * 1e9);
     end_ns_ = end;
+    // Open loop: request k is due at start + k * interval. The schedule is arithmetic, so
+    // nothing wakes this thread for a due request while every connection is busy: it is
+    // sent (with its due time) when an answer frees one.
     const double interval_ns = options_.rate > 0 ? 1e9 / options_.rate : 0;
-    std::uint64_t scheduled = 0;  // open loop: requests whose time has come
-    std::deque<std::int64_t> due;  // their intended times, waiting for a free connection
+    const auto due_at = [&](std::uint64_t k) { return start + static_cast<std::int64_t>(static_cast<double>(k) * interval_ns); };
+    const auto scheduled_total = static_cast<std::uint64_t>(options_.seconds * options_.rate);
+    std::uint64_t next = 0;  // the next request of the schedule
     std::vector<epoll_event> events(connections_.size());
     for (;;) {
       const std::int64_t now = now_ns();
       const bool sending = now < end;
-      if (sending) {
-        if (options_.rate > 0) {
-          const auto target_count = static_cast<std::uint64_t>(static_cast<double>(now - start) / interval_ns) + 1;
-          for (; scheduled < target_count; ++scheduled)
-            due.push_back(start + static_cast<std::int64_t>(static_cast<double>(scheduled) * interval_ns));
-          max_queue_ = std::max(max_queue_, due.size());
-          for (std::size_t i = 0; i < connections_.size() && !due.empty(); ++i)
-            if (!connections_[i].busy && connections_[i].fd.get() >= 0) {
-              send_next(i, due.front());
-              due.pop_front();
-            }
-        } else {
-          for (std::size_t i = 0; i < connections_.size(); ++i)
-            if (!connections_[i].busy && connections_[i].fd.get() >= 0) send_next(i, now_ns());
-        }
+      if (sending && options_.rate > 0) {
+        const auto due = std::min(scheduled_total, static_cast<std::uint64_t>(static_cast<double>(now - start) / interval_ns) + 1);
+        if (due > next) max_queue_ = std::max<std::size_t>(max_queue_, due - next);
+        for (std::optional<std::size_t> i; next < due && (i = take_idle());) send_next(*i, due_at(next++));
+      } else if (sending) {
+        for (std::optional<std::size_t> i; (i = take_idle());) send_next(*i, now_ns());
       } else {
-        unsent_ = due.size();
+        unsent_ = scheduled_total > next ? scheduled_total - next : 0;
         if (in_flight_ == 0) break;
         if (now > end + 30'000'000'000LL) {  // answers that never come are errors, not a hang
           errors_["no answer within 30 s"] += in_flight_;
@@ -518,9 +516,8 @@ class LoadGenerator {
         }
       }
       timespec timeout{0, 100'000'000};
-      if (sending && options_.rate > 0) {
-        const auto next = start + static_cast<std::int64_t>(static_cast<double>(scheduled) * interval_ns);
-        const auto wait = std::max<std::int64_t>(0, std::min(next, end) - now_ns());
+      if (sending && options_.rate > 0 && !idle_.empty() && next < scheduled_total) {
+        const auto wait = std::max<std::int64_t>(0, std::min(due_at(next), end) - now_ns());
         timeout = timespec{static_cast<time_t>(wait / 1'000'000'000), static_cast<long>(wait % 1'000'000'000)};
       }
       const int ready = ::epoll_pwait2(epoll_.get(), events.data(), static_cast<int>(events.size()), &timeout, nullptr);
@@ -532,8 +529,8 @@ class LoadGenerator {
       }
       // Closed connections are opened again (the gateway may close a keep-alive connection).
       if (sending)
-        for (std::size_t i = 0; i < connections_.size(); ++i)
-          if (connections_[i].fd.get() < 0) open(i);
+        for (const auto i : closed_) open(i);
+      closed_.clear();
     }
     finished_ns_ = now_ns();
   }
@@ -569,6 +566,18 @@ class LoadGenerator {
     if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd.get(), &event) != 0) throw std::runtime_error("epoll_ctl");
     connections_[i] = Connection{};
     connections_[i].fd = std::move(fd);
+    idle_.push_back(i);
+  }
+
+  // A free open connection. The stack may hold stale entries (a connection closed and opened
+  // again is pushed twice); they are skipped here.
+  std::optional<std::size_t> take_idle() {
+    while (!idle_.empty()) {
+      const auto i = idle_.back();
+      idle_.pop_back();
+      if (!connections_[i].busy && connections_[i].fd.get() >= 0) return i;
+    }
+    return std::nullopt;
   }
 
   void close_connection(std::size_t i, const std::string& why) {
@@ -578,6 +587,7 @@ class LoadGenerator {
       --in_flight_;
     }
     connection = Connection{};  // closes the socket, which leaves the epoll set
+    closed_.push_back(i);
   }
 
   void send_next(std::size_t i, std::int64_t intended_ns) {
@@ -647,7 +657,12 @@ class LoadGenerator {
     record(connection.intended_ns, body);
     connection.busy = false;
     --in_flight_;
-    if (close_after) connection = Connection{};
+    if (close_after) {
+      connection = Connection{};
+      closed_.push_back(i);
+    } else {
+      idle_.push_back(i);
+    }
   }
 
   void record(std::int64_t intended_ns, std::string_view body) {
@@ -679,6 +694,8 @@ class LoadGenerator {
   sockaddr_storage address_{};
   socklen_t address_length_ = 0;
   std::vector<Connection> connections_;
+  std::vector<std::size_t> idle_;    // connections free for a request (see take_idle)
+  std::vector<std::size_t> closed_;  // to open again
   std::uint64_t in_flight_ = 0;
   std::uint64_t accepted_ = 0;
   std::uint64_t accepted_in_window_ = 0;
