@@ -38,6 +38,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -569,12 +570,14 @@ class LoadGenerator {
     idle_.push_back(i);
   }
 
-  // A free open connection. The stack may hold stale entries (a connection closed and opened
-  // again is pushed twice); they are skipped here.
+  // A free open connection, the one idle longest: used in turn, no connection sits idle into
+  // the gateway's keep-alive timeout (5 s), whose close races a request sent at that moment
+  // (a reset). The queue may hold stale entries (a connection closed and opened again is in
+  // it twice); they are skipped here.
   std::optional<std::size_t> take_idle() {
     while (!idle_.empty()) {
-      const auto i = idle_.back();
-      idle_.pop_back();
+      const auto i = idle_.front();
+      idle_.pop_front();
       if (!connections_[i].busy && connections_[i].fd.get() >= 0) return i;
     }
     return std::nullopt;
@@ -694,7 +697,7 @@ class LoadGenerator {
   sockaddr_storage address_{};
   socklen_t address_length_ = 0;
   std::vector<Connection> connections_;
-  std::vector<std::size_t> idle_;    // connections free for a request (see take_idle)
+  std::deque<std::size_t> idle_;     // connections free for a request (see take_idle)
   std::vector<std::size_t> closed_;  // to open again
   std::uint64_t in_flight_ = 0;
   std::uint64_t accepted_ = 0;
