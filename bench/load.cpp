@@ -782,11 +782,12 @@ int main(int argc, char** argv) {
       else
         std::printf("  sustained %.0f msg/s\n", options.rate);
     }
-    std::printf("  latency to SCSS001 ms    p50 %7.2f   p99 %7.2f   p99.9 %7.2f   max %7.2f   (%zu requests%s)\n",
+    if (latencies.empty()) std::printf("  latency to SCSS001: no request due after the warm-up was answered\n");
+    else std::printf("  latency to SCSS001 ms    p50 %7.2f   p99 %7.2f   p99.9 %7.2f   max %7.2f   (%zu requests%s)\n",
                 percentile_ms(latencies, 0.50), percentile_ms(latencies, 0.99), percentile_ms(latencies, 0.999),
                 latencies.empty() ? 0.0 : static_cast<double>(latencies.back()) / 1e6, latencies.size(),
                 options.rate > 0 ? ", from the scheduled send time" : "");
-    if (observer) {
+    if (observer && !latencies.empty()) {
       auto& sent_log = generator.sent_log();
       std::sort(sent_log.begin(), sent_log.end(), [](const Sent& a, const Sent& b) { return a.sequence < b.sequence; });
       std::sort(deliveries.begin(), deliveries.end(), [](const Delivery& a, const Delivery& b) { return a.sequence < b.sequence; });
