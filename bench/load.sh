@@ -10,8 +10,8 @@
 #              DOCUMENTS=1000  GATEWAY_ARGS="..." (extra `serve` options, e.g. --workers 8 or --quiet)
 #              BENCH_ARGS="..." (extra bench_load options, e.g. --no-perf or --warmup 2)
 #              KEEP=1 keeps the var/ directory (journals, gateway logs)
-#              NICE=-10 runs the gateway and bench_load at that priority (root), so that other work
-#              on a shared machine (parallel builds) takes less of their CPU
+# On a shared machine the figures follow what else runs: each scenario prints the load average
+# and the CPU pressure (/proc/pressure/cpu, share of time runnable work waited for a core).
 # The gateway logs one line per message as in production; the log goes to the var/ directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,9 +42,6 @@ trap 'exit 130' INT TERM
 "$stagegate" dev-setup --var "$var" >/dev/null
 "$stagegate" consumers add bench --observe --out "$var/bus/bench" --var "$var" >/dev/null
 
-nice=
-[ -n "${NICE:-}" ] && nice="nice -n $NICE"
-
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 port=$(free_port)
 bus_port=$(free_port)
@@ -53,7 +50,7 @@ bus_port=$(free_port)
 start_gateway() {
   local name=$1
   # shellcheck disable=SC2086 # GATEWAY_ARGS is a list of options
-  $nice "$stagegate" serve --var "$var" --listen "127.0.0.1:$port" --bus "tcp://127.0.0.1:$bus_port" \
+  "$stagegate" serve --var "$var" --listen "127.0.0.1:$port" --bus "tcp://127.0.0.1:$bus_port" \
     --journal "$var/journal-$name.db" ${GATEWAY_ARGS:-} >"$var/gateway-$name.log" 2>&1 &
   gateway=$!
   for _ in $(seq 100); do
@@ -71,16 +68,17 @@ run() {
   shift
   start_gateway "$name"
   echo
-  echo "== $name: gateway pid $gateway, $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg)"
+  echo "== $name: gateway pid $gateway, $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg)," \
+    "CPU pressure $(awk '/^some/ { print $2 }' /proc/pressure/cpu 2>/dev/null || echo unknown)"
   # shellcheck disable=SC2086 # BENCH_ARGS is a list of options
-  $nice "$bench" --url "http://127.0.0.1:$port/" --seconds "$seconds" --documents "${DOCUMENTS:-1000}" \
+  "$bench" --url "http://127.0.0.1:$port/" --seconds "$seconds" --documents "${DOCUMENTS:-1000}" \
     --key "$var/pki/provider.key" --cert "$var/pki/provider.pem" --sender dev-provider --password dev-password \
     --gateway-pid "$gateway" --bus "tcp://127.0.0.1:$bus_port" \
     --consumer-key "$var/bus/bench.key" --server-key "$var/bus/gateway.pub" ${BENCH_ARGS:-} "$@" || echo "(bench_load exit $?)"
   stop_gateway
 }
 
-echo "stagegate load: $seconds s per scenario, var $var, gateway ${GATEWAY_ARGS:-with default options}${NICE:+, nice $NICE}"
+echo "stagegate load: $seconds s per scenario, var $var, gateway ${GATEWAY_ARGS:-with default options}"
 for connections in ${CONNECTIONS-32 256}; do
   run "closed-$connections" --connections "$connections"
 done
