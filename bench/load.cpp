@@ -293,6 +293,17 @@ MachineSample sample_machine() {
   return sample;
 }
 
+// Microseconds some runnable task waited for a core (PSI, /proc/pressure/cpu "some ... total=");
+// nothing when the kernel has no PSI.
+std::optional<std::uint64_t> cpu_pressure_us() {
+  std::ifstream pressure("/proc/pressure/cpu");
+  std::string line;
+  if (!std::getline(pressure, line)) return std::nullopt;
+  const auto at = line.find("total=");
+  if (at == std::string::npos) return std::nullopt;
+  return std::strtoull(line.c_str() + at + 6, nullptr, 10);
+}
+
 double own_cpu_seconds() {
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);
@@ -745,6 +756,8 @@ int main(int argc, char** argv) {
 
     const auto gateway_before = sample_process(options.gateway_pid);
     const auto machine_before = sample_machine();
+    const auto pressure_before = cpu_pressure_us();
+    const auto sampled_before = Clock::now();
     const double own_before = own_cpu_seconds();
 
     generator.run();
@@ -757,6 +770,8 @@ int main(int argc, char** argv) {
     }
     const double own_cpu = own_cpu_seconds() - own_before;
     const auto machine_after = sample_machine();
+    const auto pressure_after = cpu_pressure_us();
+    const double sampled_s = std::chrono::duration<double>(Clock::now() - sampled_before).count();
     const auto gateway_after = sample_process(options.gateway_pid);
 
     // --- figures
@@ -827,8 +842,10 @@ int main(int argc, char** argv) {
       std::printf("  gateway peak RSS         %10.1f MiB (VmHWM since it started; VmRSS now %.1f MiB)\n", static_cast<double>(hwm) / 1024,
                   static_cast<double>(rss) / 1024);
     }
-    std::printf("  load generator CPU us/msg %9.1f   (machine busy %.0f%% of %u cores over the run)\n", own_cpu * 1e6 / per,
-                machine_busy, std::thread::hardware_concurrency());
+    // Other work on the machine shows here: a gateway whose threads wait for a core.
+    const double pressure = pressure_before && pressure_after ? 100.0 * static_cast<double>(*pressure_after - *pressure_before) / (sampled_s * 1e6) : -1;
+    std::printf("  load generator CPU us/msg %9.1f   (machine busy %.0f%% of %u cores over the run; CPU pressure %.0f%%)\n",
+                own_cpu * 1e6 / per, machine_busy, std::thread::hardware_concurrency(), pressure);
     std::fflush(stdout);
 
     // Syscalls: the same load once more, shorter, with perf attached (its cost stays out of
