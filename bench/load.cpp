@@ -536,8 +536,10 @@ class LoadGenerator {
       if (ready < 0 && errno != EINTR) throw std::runtime_error("epoll_pwait2");
       for (int e = 0; e < ready; ++e) {
         const auto i = static_cast<std::size_t>(events[static_cast<std::size_t>(e)].data.u64);
-        if (events[static_cast<std::size_t>(e)].events & EPOLLOUT) flush(i);
-        if (events[static_cast<std::size_t>(e)].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) receive(i);
+        const auto flags = events[static_cast<std::size_t>(e)].events;
+        if (flags & EPOLLOUT) flush(i);
+        // flush() may have closed it (the peer reset the connection).
+        if ((flags & (EPOLLIN | EPOLLERR | EPOLLHUP)) && connections_[i].fd.get() >= 0) receive(i);
       }
       // Closed connections are opened again (the gateway may close a keep-alive connection).
       if (sending)
