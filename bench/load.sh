@@ -74,9 +74,33 @@ run() {
   "$bench" --url "http://127.0.0.1:$port/" --seconds "$seconds" --documents "${DOCUMENTS:-1000}" \
     --key "$var/pki/provider.key" --cert "$var/pki/provider.pem" --sender dev-provider --password dev-password \
     --gateway-pid "$gateway" --bus "tcp://127.0.0.1:$bus_port" \
-    --consumer-key "$var/bus/bench.key" --server-key "$var/bus/gateway.pub" ${BENCH_ARGS:-} "$@" || echo "(bench_load exit $?)"
+    --consumer-key "$var/bus/bench.key" --server-key "$var/bus/gateway.pub" ${BENCH_ARGS:-} "$@" \
+    | tee "$var/out-$name.txt" || echo "(bench_load exit $?)"
   stop_gateway
+  scenarios+=("$name")
 }
+
+# One line per scenario from bench_load's output.
+summary() {
+  echo
+  printf '%-12s %8s %9s %9s %9s %9s %9s %8s %9s %8s %7s\n' scenario "msg/s" "p50 ms" "p99 ms" "p99.9 ms" \
+    "dlv p50" "dlv p99" "CPU us" "syscalls" "fsyncs" "RSS MiB"
+  for name in "${scenarios[@]}"; do
+    awk -v name="$name" '
+      /accepted msg\/s/ { rate = $3 }
+      /NOT SUSTAINED/ { rate = rate "*" }
+      /latency to SCSS001 ms/ { p50 = $6; p99 = $8; p999 = $10 }
+      /latency to delivery ms/ { d50 = $6; d99 = $8 }
+      /gateway CPU us\/msg/ { cpu = $4 }
+      /gateway syscalls\/msg/ { sys = $3 }
+      /gateway fsyncs\/msg/ { fs = $3 }
+      /gateway peak RSS/ { rss = $4 }
+      END { printf "%-12s %8s %9s %9s %9s %9s %9s %8s %9s %8s %7s\n", name, rate, p50, p99, p999, d50, d99, cpu, sys, fs, rss }
+    ' "$var/out-$name.txt"
+  done
+  echo "(per message: gateway CPU us, syscalls, fsyncs; dlv: latency to delivery to the observer; * rate not sustained)"
+}
+scenarios=()
 
 echo "stagegate load: $seconds s per scenario, var $var, gateway ${GATEWAY_ARGS:-with default options}"
 for connections in ${CONNECTIONS-32 256}; do
@@ -85,3 +109,4 @@ done
 for rate in ${RATES-5000}; do
   run "rate-$rate" --connections "${RATE_CONNECTIONS:-64}" --rate "$rate"
 done
+summary
