@@ -52,6 +52,13 @@ ReactorConfig reactor_config(const ServerConfig& config, SSL_CTX* tls) {
   return reactor;
 }
 
+// "Keep-Alive: timeout" tells clients when an idle connection will be closed, so a client
+// can stop reusing it before then instead of racing the close with its next request.
+std::string connection_header(const ServerConfig& config, bool keep_alive) {
+  if (!keep_alive) return "Connection: close";
+  return "Connection: keep-alive\r\nKeep-Alive: timeout=" + std::to_string(std::max(1, config.keep_alive_timeout_seconds));
+}
+
 std::string health_response(const ServerConfig& config, bool keep_alive) {
   const HealthReport report = config.health ? config.health() : HealthReport{};
   std::string body;
@@ -64,13 +71,13 @@ std::string health_response(const ServerConfig& config, bool keep_alive) {
   if (!report.healthy && report.problems.empty()) body = "unhealthy\n";
   return std::string(report.healthy ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.1 503 Service Unavailable\r\n") +
          "Content-Type: text/plain; charset=utf-8\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\nConnection: " + (keep_alive ? "keep-alive" : "close") + "\r\n\r\n" + body;
+         "\r\n" + connection_header(config, keep_alive) + "\r\n\r\n" + body;
 }
 
 // gSOAP serves one request from memory and so always writes "Connection: close". When the
 // client asked for keep-alive and the response frames itself (Content-Length), the
 // connection can stay: say so in the response and return it to the reactor.
-bool offer_keep_alive(std::string& response) {
+bool offer_keep_alive(std::string& response, const ServerConfig& config) {
   const auto head_end = response.find("\r\n\r\n");
   if (head_end == std::string::npos) return false;
   std::string head = response.substr(0, head_end);
@@ -78,7 +85,7 @@ bool offer_keep_alive(std::string& response) {
   if (head.find("\r\ncontent-length:") == std::string::npos) return false;
   static constexpr std::string_view kClose = "\r\nconnection: close";
   const auto close = head.find(kClose);
-  if (close != std::string::npos) response.replace(close, kClose.size(), "\r\nConnection: keep-alive");
+  if (close != std::string::npos) response.replace(close, kClose.size(), "\r\n" + connection_header(config, true));
   return true;
 }
 
@@ -117,7 +124,7 @@ std::string wsdl_response(const ServerConfig& config, int port, std::string_view
   }
   const std::string body = sync_channel_wsdl(address);
   return "HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\nConnection: " + (keep_alive ? "keep-alive" : "close") + "\r\n\r\n" + body;
+         "\r\n" + connection_header(config, keep_alive) + "\r\n\r\n" + body;
 }
 
 }  // namespace
@@ -175,7 +182,7 @@ struct SoapServer::Impl {
       response = wsdl_response(config, reactor.port(), reader.request(), keep_alive);
     } else {
       response = service.serve_bytes(reader.request(), connection->client_certificate());
-      keep_alive = keep_alive && offer_keep_alive(response);
+      keep_alive = keep_alive && offer_keep_alive(response, config);
     }
     const auto deadline = Clock::now() + std::chrono::seconds(std::max(1, config.io_timeout_seconds));
     if (connection->write_all(response, deadline) && keep_alive) reactor.resume(std::move(connection));

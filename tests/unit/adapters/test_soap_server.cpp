@@ -237,6 +237,8 @@ BOOST_AUTO_TEST_CASE(keep_alive_connection_serves_several_requests) {
   const auto answers = on_one_connection(server.port(), {health, wsdl, health});
   BOOST_REQUIRE_EQUAL(answers.size(), 3u);
   BOOST_TEST(answers[0].starts_with("HTTP/1.1 200"), answers[0]);
+  // Clients learn when an idle connection will be closed instead of racing the close.
+  BOOST_TEST(answers[0].find("\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n") != std::string::npos, answers[0]);
   BOOST_TEST(answers[1].find("SendMessageFault1_SendMessageFault") != std::string::npos, answers[1].substr(0, 300));
   BOOST_TEST(answers[2].starts_with("HTTP/1.1 200"), answers[1].substr(0, 300));
 }
