@@ -43,13 +43,14 @@ commands:
   send       --sender ID --password P [--url URL] [--service-id ID] [--message-id ID]
              [--tls-ca CA.pem] [--tls-cert CERT.pem [--tls-key KEY.pem]] FILE
              wrap a signed document in the bus envelope, post it, print the reply
-  tail       [--endpoint ENDPOINT] [--destination D]... [--count N] [--idle-timeout MS] [--quiet]
+  tail       [--endpoint ENDPOINT]... [--destination D]... [--count N] [--idle-timeout MS] [--quiet]
              [--name NAME [--store FILE.db] [--window N]]
              [--var DIR | --key FILE.key --server-key GATEWAY.pub | --plaintext]
              print delivered messages as JSON lines (without --destination: whole messages,
              as an observer); with --name a durable consumer that resumes
              after what it acknowledged, with --store keeping each message in SQLite first;
-             keys default to var/bus/NAME.key (var/bus/tail.key without --name) and var/bus/gateway.pub
+             keys default to var/bus/NAME.key (var/bus/tail.key without --name) and var/bus/gateway.pub;
+             several --endpoint: one gateway instance each (docs/scaling.md), lines carry "gateway"
   dlq        list | show ID | replay ID | drop ID  [--var DIR | --journal FILE]
              messages a consumer refused or failed on too often
   consumers  list | forget NAME  [--var DIR | --journal FILE]
