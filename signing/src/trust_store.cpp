@@ -243,6 +243,13 @@ Result<std::shared_ptr<const TrustedSigner>> TrustStore::validate(const std::vec
   signer->reuse_until = reuse_limit(X509_STORE_CTX_get0_chain(ctx.get()));
   EVP_PKEY* public_key = X509_get_pubkey(leaf);  // a new reference, adopted below
   if (!public_key) return untrusted("certificate: no usable public key");
+  if (EVP_PKEY_up_ref(public_key) != 1) {
+    EVP_PKEY_free(public_key);
+    return refuse(Code::Internal, "cannot keep the public key");
+  }
+  signer->public_key.reset(public_key);  // the second reference; xmlsec adopts the first
+  if (EVP_PKEY_get_base_id(public_key) == EVP_PKEY_EC)
+    signer->ecdsa_half_size = static_cast<std::size_t>(EVP_PKEY_get_bits(public_key) + 7) / 8;
   ensure_xmlsec();
   xmlSecKeyDataPtr data = xmlSecOpenSSLEvpKeyAdopt(public_key);
   if (!data) {

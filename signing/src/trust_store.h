@@ -19,6 +19,12 @@ namespace stagegate::signing {
 
 struct TrustedSigner {
   SecKey key;  // public key as xmlsec wants it; duplicated for each verification
+  // The same public key for the direct path (direct_verification.h): EVP_DigestVerify only
+  // reads it, so threads share it.
+  PKey public_key;
+  // EC keys: bytes of r and of s in an XML-DSig ECDSA SignatureValue (r||s), the size of the
+  // group order, as xmlsec counts it. 0 for RSA.
+  std::size_t ecdsa_half_size = 0;
   SignerIdentity identity;
   std::time_t not_before = 0;
   // Reused from the cache while now < reuse_until: the earliest notAfter of the chain and
