@@ -110,30 +110,34 @@ bool read_prefixes(const Canonicalization& c14n, Prefixes& prefixes) {
   return true;
 }
 
+// Base64 values by byte: 0-63, kSpace for the whitespace skipped, kPad for '=', kBad else.
+constexpr unsigned char kSpace = 64, kPad = 65, kBad = 66;
+constexpr std::array<unsigned char, 256> kBase64 = [] {
+  std::array<unsigned char, 256> table{};
+  table.fill(kBad);
+  const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (unsigned char i = 0; i < 64; ++i) table[static_cast<unsigned char>(alphabet[i])] = i;
+  for (const char c : {' ', '\t', '\r', '\n'}) table[static_cast<unsigned char>(c)] = kSpace;
+  table['='] = kPad;
+  return table;
+}();
+
 // Plain base64 only: the alphabet, whitespace, and '=' padding that completes the last
 // quantum with zero bits. Anything looser is left to xmlsec's decoder.
-std::optional<std::string> strict_base64(xmlNodePtr element) {
-  XmlChars content(xmlNodeGetContent(element));
-  if (!content) return std::nullopt;
+std::optional<std::string> strict_base64(std::string_view text) {
   std::string out;
+  out.reserve(text.size() / 4 * 3 + 3);
   unsigned bits = 0;
   int pending = 0;  // bits held
   int padding = 0;
-  for (const xmlChar* p = content.get(); *p; ++p) {
-    const unsigned char c = *p;
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
-    if (c == '=') {
+  for (const char c : text) {
+    const unsigned char value = kBase64[static_cast<unsigned char>(c)];
+    if (value == kSpace) continue;
+    if (value == kPad) {
       ++padding;
       continue;
     }
-    if (padding) return std::nullopt;  // data after padding
-    unsigned value = 0;
-    if (c >= 'A' && c <= 'Z') value = c - 'A';
-    else if (c >= 'a' && c <= 'z') value = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') value = c - '0' + 52;
-    else if (c == '+') value = 62;
-    else if (c == '/') value = 63;
-    else return std::nullopt;
+    if (value == kBad || padding) return std::nullopt;  // not base64, or data after padding
     bits = (bits << 6) | value;
     pending += 6;
     if (pending >= 8) {
@@ -145,6 +149,17 @@ std::optional<std::string> strict_base64(xmlNodePtr element) {
   const bool clean = (pending == 0 && padding == 0) || (pending == 2 && padding == 1) || (pending == 4 && padding == 2);
   if (!clean || (bits & ((1u << pending) - 1)) != 0 || out.empty()) return std::nullopt;
   return out;
+}
+
+// The text of a DigestValue or SignatureValue, as xmlNodeGetContent reads it, without a copy
+// in the usual case of one text child.
+std::optional<std::string> strict_base64(xmlNodePtr element) {
+  const xmlNodePtr text = element->children;
+  if (text && !text->next && text->type == XML_TEXT_NODE && text->content)
+    return strict_base64(std::string_view(reinterpret_cast<const char*>(text->content)));
+  XmlChars content(xmlNodeGetContent(element));
+  if (!content) return std::nullopt;
+  return strict_base64(std::string_view(reinterpret_cast<const char*>(content.get())));
 }
 
 int append_to_string(void* target, const char* bytes, int size) {
@@ -222,6 +237,16 @@ Refusal invalid(std::string reason) { return refuse(Code::SignatureInvalid, std:
 
 }  // namespace
 
+void prepare_verify_templates(TrustedSigner& signer) {
+  if (!signer.public_key) return;
+  for (const auto algorithm : {DigestAlgorithm::sha256, DigestAlgorithm::sha384, DigestAlgorithm::sha512}) {
+    MdCtx ctx(EVP_MD_CTX_new());
+    if (ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, digest_of(algorithm), nullptr, signer.public_key.get()) == 1)
+      signer.verify_templates[static_cast<std::size_t>(algorithm)] = std::move(ctx);
+    ERR_clear_error();
+  }
+}
+
 DirectVerdict verify_directly(xmlDocPtr doc, const SignatureShape& shape, const TrustedSigner& signer) {
   // Everything is read and canonicalized before either verdict, so whatever xmlsec would
   // stumble on reaches xmlsec, wherever it sits.
@@ -267,7 +292,9 @@ DirectVerdict verify_directly(xmlDocPtr doc, const SignatureShape& shape, const 
     return invalid("digest mismatch: the document changed after signing");
 
   MdCtx ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, digest_of(shape.signature_digest), nullptr, key) != 1) {
+  const auto& prepared = signer.verify_templates[static_cast<std::size_t>(shape.signature_digest)];
+  if (!ctx || (prepared ? EVP_MD_CTX_copy_ex(ctx.get(), prepared.get())
+                        : EVP_DigestVerifyInit(ctx.get(), nullptr, digest_of(shape.signature_digest), nullptr, key)) != 1) {
     ERR_clear_error();
     return Undecided{"cannot set up EVP_DigestVerify"};
   }

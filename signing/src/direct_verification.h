@@ -32,6 +32,10 @@ struct Undecided {
 
 using DirectVerdict = std::variant<CanonicalBytes, Refusal, Undecided>;
 
+// Fills signer.verify_templates from signer.public_key (left empty when OpenSSL refuses,
+// then each verification initialises its own context).
+void prepare_verify_templates(TrustedSigner& signer);
+
 // `doc` is only read; links of its nodes are rewired while c14n runs and restored before the
 // call returns, so the document must not be shared with another thread meanwhile.
 DirectVerdict verify_directly(xmlDocPtr doc, const SignatureShape& shape, const TrustedSigner& signer);
