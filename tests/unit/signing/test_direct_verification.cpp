@@ -9,9 +9,12 @@
 #include <xmlsec/templates.h>
 #include <xmlsec/xmldsig.h>
 
+#include <atomic>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -70,6 +73,7 @@ struct Spec {
   const char* signed_info_prefix_list = nullptr;
   const char* reference_prefix_list = nullptr;
   bool signature_first = false;  // Signature as the root's first child instead of its last
+  bool signed_info_comment = false;  // a comment inside SignedInfo (signed with WithComments c14n)
 };
 
 struct Signer {
@@ -108,8 +112,10 @@ std::string sign_as(const std::string& document, const Signer& signer, const Spe
   add_prefix_list(c14n, spec.reference_prefix_list);
   for (xmlNodePtr child = signature->children; child; child = child->next)
     for (xmlNodePtr part = child->children; part; part = part->next)
-      if (part->type == XML_ELEMENT_NODE && xmlStrEqual(part->name, x("CanonicalizationMethod")))
+      if (part->type == XML_ELEMENT_NODE && xmlStrEqual(part->name, x("CanonicalizationMethod"))) {
         add_prefix_list(part, spec.signed_info_prefix_list);
+        if (spec.signed_info_comment) xmlAddNextSibling(part, xmlNewDocComment(doc.get(), x(" in SignedInfo ")));
+      }
   xmlNodePtr key_info = xmlSecTmplSignatureEnsureKeyInfo(signature, nullptr);
   xmlNodePtr data = key_info ? xmlSecTmplKeyInfoAddX509Data(key_info) : nullptr;
   BOOST_REQUIRE(data && xmlSecTmplX509DataAddCertificate(data));
@@ -234,6 +240,43 @@ BOOST_AUTO_TEST_CASE(matches_xmlsec_across_algorithms_uris_and_namespace_context
           }
         }
   BOOST_TEST(decided >= 64);
+}
+
+BOOST_AUTO_TEST_CASE(comments_inside_signed_info_and_values_match_xmlsec) {
+  const xmlSecTransformId c14ns[] = {xmlSecTransformInclC14NId, xmlSecTransformInclC14NWithCommentsId,
+                                     xmlSecTransformExclC14NId, xmlSecTransformExclC14NWithCommentsId};
+  for (const auto c14n : c14ns) {
+    Spec spec{c14n, xmlSecTransformExclC14NId, xmlSecTransformSha256Id};
+    spec.signed_info_comment = true;
+    const auto document = sign_as(kPlain, rsa, spec, xmlSecTransformRsaSha256Id);
+    const auto result = same_as_xmlsec(document, "comment in SignedInfo");
+    BOOST_TEST(result.ok(), describe(result));
+    // The values split by a comment or a CDATA section: read as xmlsec reads them.
+    for (const char* element : {"<ds:DigestValue>", "<ds:SignatureValue>"})
+      for (const char* insert : {"<!--x-->", "<![CDATA[]]>"}) {
+        auto split = document;
+        split.insert(split.find(element) + std::strlen(element) + 8, insert);
+        (void)same_as_xmlsec(split, std::string(element) + insert);
+      }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_verifications_share_the_cached_signer) {
+  const auto document = sign_as(kNamespaces, rsa, {xmlSecTransformExclC14NId, xmlSecTransformExclC14NId,
+                                                   xmlSecTransformSha256Id}, xmlSecTransformRsaSha256Id);
+  const auto expected = verifier.verify(document);
+  BOOST_REQUIRE(expected.ok());
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        const auto result = verifier.verify(document);
+        if (!result || result->canonical_xml != expected->canonical_xml) ++failures;
+      }
+    });
+  for (auto& thread : threads) thread.join();
+  BOOST_TEST(failures.load() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(inclusive_namespace_prefix_lists_match_xmlsec) {
