@@ -125,29 +125,30 @@ constexpr std::array<unsigned char, 256> kBase64 = [] {
 // Plain base64 only: the alphabet, whitespace, and '=' padding that completes the last
 // quantum with zero bits. Anything looser is left to xmlsec's decoder.
 std::optional<std::string> strict_base64(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() / 4 * 3 + 3);
+  std::string out(text.size() / 4 * 3 + 3, '\0');
+  std::size_t size = 0;
   unsigned bits = 0;
   int pending = 0;  // bits held
   int padding = 0;
   for (const char c : text) {
     const unsigned char value = kBase64[static_cast<unsigned char>(c)];
-    if (value == kSpace) continue;
-    if (value == kPad) {
+    if (value < 64 && !padding) {
+      bits = (bits << 6) | value;
+      pending += 6;
+      if (pending >= 8) {
+        pending -= 8;
+        out[size++] = static_cast<char>((bits >> pending) & 0xFF);
+      }
+    } else if (value == kPad) {
       ++padding;
-      continue;
-    }
-    if (value == kBad || padding) return std::nullopt;  // not base64, or data after padding
-    bits = (bits << 6) | value;
-    pending += 6;
-    if (pending >= 8) {
-      pending -= 8;
-      out.push_back(static_cast<char>((bits >> pending) & 0xFF));
+    } else if (value != kSpace) {
+      return std::nullopt;  // not base64, or data after padding
     }
   }
   // 6 leftover bits can never be valid; 2 or 4 need one or two '=' and must be zero.
   const bool clean = (pending == 0 && padding == 0) || (pending == 2 && padding == 1) || (pending == 4 && padding == 2);
-  if (!clean || (bits & ((1u << pending) - 1)) != 0 || out.empty()) return std::nullopt;
+  if (!clean || (bits & ((1u << pending) - 1)) != 0 || size == 0) return std::nullopt;
+  out.resize(size);
   return out;
 }
 
