@@ -241,6 +241,7 @@ Refusal invalid(std::string reason) { return refuse(Code::SignatureInvalid, std:
 void prepare_verify_templates(TrustedSigner& signer) {
   if (!signer.public_key) return;
   for (const auto algorithm : {DigestAlgorithm::sha256, DigestAlgorithm::sha384, DigestAlgorithm::sha512}) {
+    if (!digest_of(algorithm)) continue;  // never a null digest: OpenSSL would pick the key's default
     MdCtx ctx(EVP_MD_CTX_new());
     if (ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, digest_of(algorithm), nullptr, signer.public_key.get()) == 1)
       signer.verify_templates[static_cast<std::size_t>(algorithm)] = std::move(ctx);
@@ -256,6 +257,7 @@ DirectVerdict verify_directly(xmlDocPtr doc, const SignatureShape& shape, const 
   if (!read_prefixes(shape.signed_info_c14n, signed_info_prefixes)) return Undecided{"CanonicalizationMethod content"};
   if (!read_prefixes(shape.reference_c14n, reference_prefixes)) return Undecided{"c14n Transform content"};
 
+  if (!digest_of(shape.reference_digest) || !digest_of(shape.signature_digest)) return Undecided{"digest not available"};
   EVP_PKEY* key = signer.public_key.get();
   const int key_type = key ? EVP_PKEY_get_base_id(key) : EVP_PKEY_NONE;
   if (shape.ecdsa ? key_type != EVP_PKEY_EC || signer.ecdsa_half_size == 0 : key_type != EVP_PKEY_RSA)
