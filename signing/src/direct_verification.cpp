@@ -205,8 +205,9 @@ int in_signed_info(void* signed_info, xmlNodePtr node, xmlNodePtr parent) {
 // down to the path root -> Signature -> SignedInfo so the rest of the document is not
 // visited a second time.
 bool canonicalize_signed_info(xmlDocPtr doc, const SignatureShape& shape, Prefixes& prefixes, std::string& out) {
-  LinkEdits edits;
   const xmlNodePtr root = xmlDocGetRootElement(doc);
+  if (shape.signature->parent != root || shape.signed_info->parent != shape.signature) return false;  // not the profile
+  LinkEdits edits;
   edits.keep_only(doc->children, doc->last, root);
   edits.keep_only(root->children, root->last, shape.signature);  // the shape keeps Signature a child of the root
   edits.keep_only(shape.signature->children, shape.signature->last, shape.signed_info);
