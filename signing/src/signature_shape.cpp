@@ -29,6 +29,17 @@ constexpr std::array<std::string_view, 3> kDigestMethods{
     "http://www.w3.org/2001/04/xmlenc#sha512",
 };
 
+Canonicalization canonicalization(xmlNodePtr element, std::string_view algorithm) {
+  return {element, algorithm.find("xml-exc-c14n") != std::string_view::npos, algorithm.ends_with("#WithComments")};
+}
+
+// kDigestMethods and the digests of kSignatureMethods, by their URI's ending.
+DigestAlgorithm digest_named_in(std::string_view algorithm) {
+  if (algorithm.ends_with("sha384")) return DigestAlgorithm::sha384;
+  if (algorithm.ends_with("sha512")) return DigestAlgorithm::sha512;
+  return DigestAlgorithm::sha256;
+}
+
 template <std::size_t N>
 bool one_of(std::string_view value, const std::array<std::string_view, N>& allowed) {
   for (const auto candidate : allowed)
@@ -92,7 +103,7 @@ void count_ids(xmlNodePtr node, const std::string& value, int& count) {
   }
 }
 
-Status check_reference(xmlDocPtr doc, xmlNodePtr root, xmlNodePtr reference) {
+Status check_reference(xmlDocPtr doc, xmlNodePtr root, xmlNodePtr reference, SignatureShape& shape) {
   bool has_uri = false;
   const auto uri = attribute(reference, "URI", &has_uri);
   if (!has_uri) return invalid("Reference without URI");
@@ -111,6 +122,7 @@ Status check_reference(xmlDocPtr doc, xmlNodePtr root, xmlNodePtr reference) {
     // Without a DTD libxml2 knows no ID attributes: declare the root's, and only it.
     if (!xmlGetID(doc, reinterpret_cast<const xmlChar*>(id.c_str())))
       xmlAddID(nullptr, doc, reinterpret_cast<const xmlChar*>(id.c_str()), root_id);
+    shape.reference_by_id = true;
   }
   const auto parts = element_children(reference);
   if (parts.size() != 3 || !is_dsig(parts[0], "Transforms") || !is_dsig(parts[1], "DigestMethod") ||
@@ -127,6 +139,9 @@ Status check_reference(xmlDocPtr doc, xmlNodePtr root, xmlNodePtr reference) {
     return invalid("a comment inside the signed document is not covered by the signature (canonicalization without comments)");
   const auto digest = attribute(parts[1], "Algorithm");
   if (!one_of(digest, kDigestMethods)) return invalid("digest method not allowed: " + digest);
+  shape.reference_c14n = canonicalization(transforms[1], c14n);
+  shape.reference_digest = digest_named_in(digest);
+  shape.digest_value = parts[2];
   return proceed();
 }
 
@@ -158,7 +173,12 @@ Result<SignatureShape> check_signature_shape(xmlDocPtr doc) {
   const auto method = attribute(signed_info[1], "Algorithm");
   if (!one_of(method, kSignatureMethods)) return invalid("signature method not allowed: " + method);
   if (!element_children(signed_info[1]).empty()) return invalid("SignatureMethod parameters are not allowed");
-  if (const auto status = check_reference(doc, root, signed_info[2]); !status) return status.refusal();
+  if (const auto status = check_reference(doc, root, signed_info[2], shape); !status) return status.refusal();
+  shape.signed_info = parts[0];
+  shape.signature_value = parts[1];
+  shape.signed_info_c14n = canonicalization(signed_info[0], c14n);
+  shape.ecdsa = method.find("#ecdsa-") != std::string::npos;
+  shape.signature_digest = digest_named_in(method);
 
   for (const auto data : element_children(parts[2])) {
     if (!is_dsig(data, "X509Data")) return invalid("KeyInfo may hold only X509Data (keys given otherwise are never trusted)");

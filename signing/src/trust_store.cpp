@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "certificate_identity.h"
+#include "direct_verification.h"
 #include "pem.h"
 #include "xmlsec_library.h"
 
@@ -34,13 +35,6 @@ std::string base64_decode(const std::string& text) {
   if (ok < 0 || finished < 0) return {};
   out.resize(static_cast<std::size_t>(written + final_written));
   return out;
-}
-
-std::string sha256(const std::string& bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
 std::time_t to_time(const ASN1_TIME* time) {
@@ -182,9 +176,10 @@ std::time_t TrustStore::reuse_limit(STACK_OF(X509) * verified_chain) const {
 
 Result<std::shared_ptr<const TrustedSigner>> TrustStore::signer(const std::vector<std::string>& certificates_base64) {
   if (certificates_base64.empty()) return refuse(Code::SignatureInvalid, "no X509Certificate");
-  // Keyed by the certificate exactly as sent (base64 text): a known signer costs one hash,
-  // no base64 or DER decoding. The same certificate formatted otherwise is just a miss.
-  const auto fingerprint = sha256(certificates_base64.front());
+  // Keyed by the certificate exactly as sent (base64 text): a known signer costs one
+  // std::hash and one comparison of the text, no SHA-256, base64 or DER decoding. The same
+  // certificate formatted otherwise is just a miss.
+  const auto& fingerprint = certificates_base64.front();
   const auto now = std::time(nullptr);
   {
     std::lock_guard lock(mutex_);
@@ -243,6 +238,14 @@ Result<std::shared_ptr<const TrustedSigner>> TrustStore::validate(const std::vec
   signer->reuse_until = reuse_limit(X509_STORE_CTX_get0_chain(ctx.get()));
   EVP_PKEY* public_key = X509_get_pubkey(leaf);  // a new reference, adopted below
   if (!public_key) return untrusted("certificate: no usable public key");
+  if (EVP_PKEY_up_ref(public_key) != 1) {
+    EVP_PKEY_free(public_key);
+    return refuse(Code::Internal, "cannot keep the public key");
+  }
+  signer->public_key.reset(public_key);  // the second reference; xmlsec adopts the first
+  if (EVP_PKEY_get_base_id(public_key) == EVP_PKEY_EC)
+    signer->ecdsa_half_size = static_cast<std::size_t>(EVP_PKEY_get_bits(public_key) + 7) / 8;
+  prepare_verify_templates(*signer);
   ensure_xmlsec();
   xmlSecKeyDataPtr data = xmlSecOpenSSLEvpKeyAdopt(public_key);
   if (!data) {

@@ -5,6 +5,9 @@
 #include <xmlsec/transforms.h>
 #include <xmlsec/xmldsig.h>
 
+#include <variant>
+
+#include "direct_verification.h"
 #include "document_guard.h"
 #include "signature_shape.h"
 #include "trust_store.h"
@@ -33,32 +36,9 @@ bool restrict_transforms(xmlSecDSigCtxPtr ctx) {
   return xmlSecDSigCtxEnableReferenceTransform(ctx, xmlSecTransformEnvelopedId) >= 0;
 }
 
-}  // namespace
-
-struct Verifier::Impl {
-  DocumentLimits limits;
-  TrustStore trust;
-  Impl(const TrustConfig& config, DocumentLimits l) : limits(l), trust(config) {}
-};
-
-Verifier Verifier::create(const TrustConfig& trust, DocumentLimits limits) {
-  ensure_xmlsec();
-  return Verifier(std::make_unique<Impl>(trust, limits));
-}
-
-Verifier::Verifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Verifier::~Verifier() = default;
-Verifier::Verifier(Verifier&&) noexcept = default;
-Verifier& Verifier::operator=(Verifier&&) noexcept = default;
-
-Result<VerifiedDocument> Verifier::verify(std::string_view document) const {
-  auto doc = parse_guarded(document, impl_->limits);
-  if (!doc) return doc.refusal();
-  auto shape = check_signature_shape(doc->get());
-  if (!shape) return shape.refusal();
-  auto signer = impl_->trust.signer(shape->certificates_base64);
-  if (!signer) return signer.refusal();
-
+// The reference digest and the signature value by xmlsec's generic engine; the canonical
+// bytes it digested.
+Result<std::string> check_with_xmlsec(const SignatureShape& shape, const TrustedSigner& signer) {
   DSigCtx ctx(xmlSecDSigCtxCreate(nullptr));
   if (!ctx || !restrict_transforms(ctx.get())) return refuse(Code::Internal, "cannot set up signature verification");
   ctx->flags |= XMLSEC_DSIG_FLAGS_STORE_SIGNEDINFO_REFERENCES | XMLSEC_DSIG_FLAGS_IGNORE_MANIFESTS;
@@ -66,11 +46,11 @@ Result<VerifiedDocument> Verifier::verify(std::string_view document) const {
       static_cast<xmlSecTransformUriType>(xmlSecTransformUriTypeEmpty | xmlSecTransformUriTypeSameDocument);
   // The key comes from the validated certificate; with signKey set xmlsec reads no key
   // from KeyInfo, so a KeyValue can never be trusted.
-  ctx->signKey = xmlSecKeyDuplicate(signer.value()->key.get());
+  ctx->signKey = xmlSecKeyDuplicate(signer.key.get());
   if (!ctx->signKey) return refuse(Code::Internal, "cannot copy the verification key");
 
   take_xmlsec_error();
-  if (xmlSecDSigCtxVerify(ctx.get(), shape->signature) < 0) {
+  if (xmlSecDSigCtxVerify(ctx.get(), shape.signature) < 0) {
     const auto error = take_xmlsec_error();
     return invalid("signature could not be processed" + (error.empty() ? std::string() : ": " + error));
   }
@@ -85,10 +65,56 @@ Result<VerifiedDocument> Verifier::verify(std::string_view document) const {
   auto* reference = static_cast<xmlSecDSigReferenceCtxPtr>(xmlSecPtrListGetItem(&ctx->signedInfoReferences, 0));
   if (!reference || !reference->preDigestMemBufMethod) return refuse(Code::Internal, "verified bytes not kept");
   const auto buffer = xmlSecTransformMemBufGetBuffer(reference->preDigestMemBufMethod);
-  VerifiedDocument verified;
-  verified.canonical_xml.assign(reinterpret_cast<const char*>(xmlSecBufferGetData(buffer)), xmlSecBufferGetSize(buffer));
-  verified.signer = signer.value()->identity;
-  return verified;
+  return std::string(reinterpret_cast<const char*>(xmlSecBufferGetData(buffer)), xmlSecBufferGetSize(buffer));
+}
+
+}  // namespace
+
+struct Verifier::Impl {
+  DocumentLimits limits;
+  TrustStore trust;
+  Impl(const TrustConfig& config, DocumentLimits l) : limits(l), trust(config) {}
+
+  Result<VerifiedDocument> verify(std::string_view document, bool direct) {
+    auto doc = parse_guarded(document, limits);
+    if (!doc) return doc.refusal();
+    auto shape = check_signature_shape(doc->get());
+    if (!shape) return shape.refusal();
+    auto signer = trust.signer(shape->certificates_base64);
+    if (!signer) return signer.refusal();
+
+    VerifiedDocument verified;
+    verified.signer = signer.value()->identity;
+    if (direct) {
+      auto verdict = verify_directly(doc->get(), shape.value(), *signer.value());
+      if (auto* bytes = std::get_if<CanonicalBytes>(&verdict)) {
+        verified.canonical_xml = std::move(bytes->xml);
+        return verified;
+      }
+      if (auto* refusal = std::get_if<Refusal>(&verdict)) return std::move(*refusal);
+      // Undecided: something outside the plain profile; xmlsec gives the verdict and its words.
+    }
+    auto canonical = check_with_xmlsec(shape.value(), *signer.value());
+    if (!canonical) return canonical.refusal();
+    verified.canonical_xml = std::move(canonical).value();
+    return verified;
+  }
+};
+
+Verifier Verifier::create(const TrustConfig& trust, DocumentLimits limits) {
+  ensure_xmlsec();
+  return Verifier(std::make_unique<Impl>(trust, limits));
+}
+
+Verifier::Verifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Verifier::~Verifier() = default;
+Verifier::Verifier(Verifier&&) noexcept = default;
+Verifier& Verifier::operator=(Verifier&&) noexcept = default;
+
+Result<VerifiedDocument> Verifier::verify(std::string_view document) const { return impl_->verify(document, true); }
+
+Result<VerifiedDocument> Verifier::verify_with_xmlsec(std::string_view document) const {
+  return impl_->verify(document, false);
 }
 
 }  // namespace stagegate::signing
