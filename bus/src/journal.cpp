@@ -35,6 +35,7 @@ struct Journal::Impl {
   sqlite::Statement find_existing;
   sqlite::Statement insert;
   sqlite::Statement insert_route;
+  bool whole_payload_once = false;  // the compact layout: NULL route payload = the journal's
   // Readers share one connection under a mutex (WAL: they never wait for the writer).
   sqlite::Database reader;
   mutable std::mutex read_mutex;
@@ -55,18 +56,21 @@ struct Journal::Impl {
         writer(open_journal_database(f)),
         find_existing(writer.get(), "SELECT sequence, received_at FROM journal WHERE sender_id = ?1 AND message_id = ?2"),
         insert(writer.get(),
-               "INSERT INTO journal(received_at, sender_id, message_id, service_id, topic, payload, document) "
-               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+               "INSERT INTO journal(sequence, received_at, sender_id, message_id, service_id, topic, payload, document) "
+               "VALUES (?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
         insert_route(writer.get(), "INSERT INTO routes(destination, sequence, payload) VALUES (?1, ?2, ?3)"),
         reader(open_journal_database(f)),
         read_one(reader.get(),
                  "SELECT sequence, received_at, sender_id, message_id, service_id, topic, payload FROM journal "
                  "WHERE sequence = ?1"),
         count_all(reader.get(), "SELECT COUNT(*) FROM journal") {
-    // Retention may have deleted the newest entries too; sequences are never reused, so the
-    // last one handed out is AUTOINCREMENT's, and consumers' positions may point at it.
+    // Sequences are never reused, and consumers' positions may point at the last one handed
+    // out even when retention deleted it: it is the highest of the journal's, the one
+    // retention recorded, and (journals before the compact layout) AUTOINCREMENT's.
+    whole_payload_once = stores_whole_payload_once(writer.get());
     sqlite::Statement last(writer.get(),
                            "SELECT MAX(COALESCE((SELECT MAX(sequence) FROM journal), 0),"
+                           " COALESCE((SELECT last_sequence FROM retired WHERE id = 1), 0),"
                            " COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'journal'), 0))");
     if (last.step() == SQLITE_ROW) last_committed = static_cast<std::uint64_t>(last.column_int(0));
     committer = std::thread([this] { run(); });
@@ -109,7 +113,9 @@ struct Journal::Impl {
       insert_route.reset();
       insert_route.bind(1, route.destination);
       insert_route.bind(2, static_cast<std::int64_t>(sequence));
-      insert_route.bind(3, route.payload);
+      // A destination that sees the whole message reads the journal's payload: no copy.
+      if (whole_payload_once && route.payload == input.payload) insert_route.bind_null(3);
+      else insert_route.bind(3, route.payload);
       const int inserted = insert_route.step();
       insert_route.reset();
       if (inserted != SQLITE_DONE) return false;
@@ -151,6 +157,10 @@ struct Journal::Impl {
         insert.bind(5, input.topic);
         insert.bind(6, input.payload);
         insert.bind(7, input.document);
+        // Handed out here, not by SQLite: MAX(rowid) + 1 would reuse the sequences of
+        // entries retention deleted.
+        const auto sequence = last + 1;
+        insert.bind(8, static_cast<std::int64_t>(sequence));
         const int inserted = insert.step();
         insert.reset();
         if (inserted != SQLITE_DONE) {
@@ -158,14 +168,13 @@ struct Journal::Impl {
           fail_all(batch, results, "insert");
           break;
         }
-        const auto sequence = static_cast<std::uint64_t>(sqlite3_last_insert_rowid(writer.get()));
         if (!insert_routes(sequence, input)) {
           ok = false;
           fail_all(batch, results, "route insert");
           break;
         }
         results[i] = Receipt{sequence, received_at, false};
-        last = std::max(last, sequence);
+        last = sequence;
       }
       if (ok && !sqlite::exec(writer.get(), "COMMIT", error)) fail_all(batch, results, "commit");
       else if (ok) last_committed = last;
@@ -220,8 +229,9 @@ std::vector<JournalEntry> Journal::read_after(std::uint64_t sequence, std::size_
   std::sort(names.begin(), names.end());
   sqlite::Statement read(impl_->reader.get(),
                          "SELECT j.sequence, j.received_at, j.sender_id, j.message_id, j.service_id, r.destination, "
-                         "r.payload FROM routes r JOIN journal j ON j.sequence = r.sequence "
-                         "WHERE r.destination = ?3 AND r.sequence > ?1 AND r.payload != '' ORDER BY r.sequence LIMIT ?2");
+                         "COALESCE(r.payload, j.payload) FROM routes r JOIN journal j ON j.sequence = r.sequence "
+                         "WHERE r.destination = ?3 AND r.sequence > ?1 AND COALESCE(r.payload, j.payload) != '' "
+                         "ORDER BY r.sequence LIMIT ?2");  // NULL: the journal's payload; '': retention
   for (const auto& name : names) {
     read.reset();
     read.bind(1, static_cast<std::int64_t>(sequence));
@@ -258,10 +268,15 @@ std::optional<JournalEntry> Journal::read(std::uint64_t sequence, const std::vec
 
 std::vector<std::string> Journal::destinations(std::uint64_t sequence) const {
   std::lock_guard lock(impl_->read_mutex);
-  sqlite::Statement read(impl_->reader.get(), "SELECT destination FROM routes WHERE sequence = ?1 ORDER BY destination");
-  read.bind(1, static_cast<std::int64_t>(sequence));
+  // Routes are keyed by destination first (delivery's range scans): one seek per destination.
+  sqlite::Statement routed(impl_->reader.get(), "SELECT 1 FROM routes WHERE destination = ?1 AND sequence = ?2");
   std::vector<std::string> names;
-  while (read.step() == SQLITE_ROW) names.push_back(read.column_text(0));
+  for (auto& name : route_destinations(impl_->reader.get())) {
+    routed.reset();
+    routed.bind(1, name);
+    routed.bind(2, static_cast<std::int64_t>(sequence));
+    if (routed.next_row()) names.push_back(std::move(name));
+  }
   return names;
 }
 
