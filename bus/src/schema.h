@@ -16,7 +16,6 @@ sqlite::Database open_journal_database(const std::filesystem::path& file);
 // Journals created from now on: pages of this size, the compact layout (schema.cpp).
 inline constexpr int kJournalPageSize = 1024;
 inline constexpr int kCompactLayoutVersion = 4;
-int journal_page_size();
 
 // True for the compact layout, whose routes hold NULL for "the journal's payload"; earlier
 // journals keep a copy per destination (their column is NOT NULL).
