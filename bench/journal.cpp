@@ -9,6 +9,8 @@
 // usage: bench_journal [appends per writer count=4000] [writers=1,8,64]
 #include <sqlite3.h>
 
+#include <time.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -31,7 +33,7 @@ namespace {
 // --- A VFS that forwards to the default one and counts writes and syncs per file kind. ---
 
 struct Counters {
-  std::atomic<std::uint64_t> wal_bytes{0}, wal_writes{0}, db_bytes{0}, db_writes{0}, syncs{0};
+  std::atomic<std::uint64_t> wal_bytes{0}, wal_writes{0}, db_bytes{0}, db_writes{0}, syncs{0}, reads{0};
 };
 Counters counters;
 sqlite3_vfs* real_vfs = nullptr;
@@ -46,6 +48,7 @@ sqlite3_file* real_of(sqlite3_file* file) { return reinterpret_cast<CountingFile
 
 int count_close(sqlite3_file* f) { return real_of(f)->pMethods->xClose(real_of(f)); }
 int count_read(sqlite3_file* f, void* out, int amount, sqlite3_int64 offset) {
+  ++counters.reads;
   return real_of(f)->pMethods->xRead(real_of(f), out, amount, offset);
 }
 int count_write(sqlite3_file* f, const void* data, int amount, sqlite3_int64 offset) {
@@ -171,6 +174,12 @@ void create_user_version_3(const std::filesystem::path& file) {
                              "PRAGMA user_version=3;");
 }
 
+double thread_cpu_micros() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) * 1e6 + static_cast<double>(now.tv_nsec) / 1e3;
+}
+
 std::string random_uuid(std::mt19937_64& random) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id;
@@ -207,6 +216,14 @@ int main(int argc, char** argv) {
               std::thread::hardware_concurrency(), dir.path().c_str());
   std::printf("%-22s %7s %10s %10s %12s %10s %10s %10s\n", "layout", "writers", "appends/s", "us/append", "WAL B/msg",
               "writes/msg", "syncs/msg", "db B/msg");
+  struct ReadFigure {
+    bool old_layout;
+    int writers;
+    std::string what;
+    double cpu_micros, file_reads;
+    std::size_t entries;
+  };
+  std::vector<ReadFigure> reads;
   for (const bool old_layout : {true, false}) {
     for (const int writers : writer_counts) {
       const auto file = dir / ((old_layout ? "v3-" : "new-") + std::to_string(writers) + ".db");
@@ -238,7 +255,24 @@ int main(int argc, char** argv) {
                   per_message(counters.wal_bytes, wal_bytes), per_message(counters.wal_writes + counters.db_writes, writes),
                   per_message(counters.syncs, syncs), per_message(counters.db_bytes, db_bytes),
                   failures.load() ? "  FAILURES" : "");
+      // Delivery's read: the next page of 64 from the middle, per destination and whole.
+      // CPU time of this thread and file reads under SQLite's cache, steadier than wall time.
+      for (const auto& destinations : {std::vector<std::string>{"knowledge_base"}, std::vector<std::string>{}}) {
+        constexpr int kReads = 200;
+        const std::uint64_t reads_before = counters.reads;
+        const double cpu_before = thread_cpu_micros();
+        std::size_t read = 0;
+        for (int i = 0; i < kReads; ++i) read += journal.read_after(static_cast<std::uint64_t>(appends / 2), 64, destinations).size();
+        reads.push_back({old_layout, writers, destinations.empty() ? "whole" : destinations.front(),
+                         (thread_cpu_micros() - cpu_before) / kReads,
+                         static_cast<double>(counters.reads - reads_before) / kReads, read / kReads});
+      }
     }
   }
+  std::printf("\ndelivery read: a page of 64 after the middle of each journal, 200 reads\n");
+  std::printf("%-22s %7s %-16s %12s %12s %8s\n", "layout", "writers", "read", "cpu us/page", "reads/page", "entries");
+  for (const auto& row : reads)
+    std::printf("%-22s %7d %-16s %12.1f %12.1f %8zu\n", row.old_layout ? "user_version 3 (old)" : "new journal", row.writers,
+                row.what.c_str(), row.cpu_micros, row.file_reads, row.entries);
   return 0;
 }
