@@ -43,6 +43,9 @@ struct Journal::Impl {
   mutable sqlite::Statement count_all;
 
   std::atomic<std::uint64_t> last_committed{0};
+  // After a failed batch the file is asked again: a COMMIT that reported an I/O error may
+  // still have reached the disk, and its sequences must not be handed out twice.
+  bool recount_last = false;
   std::mutex queue_mutex;
   std::condition_variable queue_ready;
   std::deque<PendingAppend*> queue;
@@ -68,12 +71,16 @@ struct Journal::Impl {
     // out even when retention deleted it: it is the highest of the journal's, the one
     // retention recorded, and (journals before the compact layout) AUTOINCREMENT's.
     whole_payload_once = stores_whole_payload_once(writer.get());
+    last_committed = last_handed_out();
+    committer = std::thread([this] { run(); });
+  }
+
+  std::uint64_t last_handed_out() {
     sqlite::Statement last(writer.get(),
                            "SELECT MAX(COALESCE((SELECT MAX(sequence) FROM journal), 0),"
                            " COALESCE((SELECT last_sequence FROM retired WHERE id = 1), 0),"
                            " COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'journal'), 0))");
-    if (last.step() == SQLITE_ROW) last_committed = static_cast<std::uint64_t>(last.column_int(0));
-    committer = std::thread([this] { run(); });
+    return static_cast<std::uint64_t>(last.scalar());
   }
 
   ~Impl() {
@@ -126,16 +133,20 @@ struct Journal::Impl {
   void commit(std::vector<PendingAppend*>& batch) {
     std::vector<Result<Receipt>> results(batch.size(), refuse(Code::Internal, "journal: not committed"));
     std::string error;
-    std::uint64_t last = last_committed.load();
     if (!sqlite::exec(writer.get(), "BEGIN IMMEDIATE", error)) {
       fail_all(batch, results, "begin");
     } else {
       bool ok = true;
+      if (recount_last) {  // inside the transaction: nobody else appends meanwhile
+        last_committed = std::max(last_committed.load(), last_handed_out());
+        recount_last = false;
+      }
+      std::uint64_t last = last_committed.load();
       const auto received_at = now_utc();
       for (std::size_t i = 0; ok && i < batch.size(); ++i) {
         const auto& input = *batch[i]->input;
         // A repeat, earlier in this batch or from any time before, gets the first receipt.
-        // Looked up before inserting: a refused insert would still use up a sequence number.
+        // Looked up before inserting, which would fail on the UNIQUE key and end the batch.
         find_existing.reset();
         find_existing.bind(1, input.sender_id);
         find_existing.bind(2, input.message_id);
@@ -178,6 +189,7 @@ struct Journal::Impl {
       }
       if (ok && !sqlite::exec(writer.get(), "COMMIT", error)) fail_all(batch, results, "commit");
       else if (ok) last_committed = last;
+      recount_last = !ok || last_committed.load() != last;
     }
     if (committed_callback) committed_callback(last_committed.load());
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(results[i]));
