@@ -216,19 +216,31 @@ int main(int argc, char** argv) {
               std::thread::hardware_concurrency(), dir.path().c_str());
   std::printf("%-22s %7s %10s %10s %12s %10s %10s %10s\n", "layout", "writers", "appends/s", "us/append", "WAL B/msg",
               "writes/msg", "syncs/msg", "db B/msg");
+  struct Layout {
+    std::string name;
+    bool user_version_3;
+    std::size_t page_size;
+  };
+  const std::vector<Layout> layouts{{"user_version 3 (old)", true, 4096},
+                                    {"new, 4 KB pages", false, 4096},
+                                    {"new, 2 KB pages", false, 2048},
+                                    {"new, 1 KB (default)", false, 1024}};
   struct ReadFigure {
-    bool old_layout;
+    std::string layout;
     int writers;
     std::string what;
     double cpu_micros, file_reads;
     std::size_t entries;
   };
   std::vector<ReadFigure> reads;
-  for (const bool old_layout : {true, false}) {
+  for (const auto& layout : layouts) {
     for (const int writers : writer_counts) {
-      const auto file = dir / ((old_layout ? "v3-" : "new-") + std::to_string(writers) + ".db");
-      if (old_layout) create_user_version_3(file);
-      auto journal = bus::Journal::open(file);
+      const auto file = dir / ((layout.user_version_3 ? "v3-" : "new-") + std::to_string(layout.page_size) + "-" +
+                               std::to_string(writers) + ".db");
+      if (layout.user_version_3) create_user_version_3(file);
+      bus::JournalOptions options;
+      options.page_size = layout.page_size;
+      auto journal = bus::Journal::open(file, options);
       const std::uint64_t wal_bytes = counters.wal_bytes, writes = counters.wal_writes + counters.db_writes,
                           syncs = counters.syncs, db_bytes = counters.db_bytes;
       std::atomic<int> next{0};
@@ -251,7 +263,7 @@ int main(int argc, char** argv) {
         return static_cast<double>(now - before) / appends;
       };
       std::printf("%-22s %7d %10.0f %10.1f %12.0f %10.1f %10.2f %10.0f%s\n",
-                  old_layout ? "user_version 3 (old)" : "new journal", writers, rate, 1e6 / rate,
+                  layout.name.c_str(), writers, rate, 1e6 / rate,
                   per_message(counters.wal_bytes, wal_bytes), per_message(counters.wal_writes + counters.db_writes, writes),
                   per_message(counters.syncs, syncs), per_message(counters.db_bytes, db_bytes),
                   failures.load() ? "  FAILURES" : "");
@@ -263,7 +275,7 @@ int main(int argc, char** argv) {
         const double cpu_before = thread_cpu_micros();
         std::size_t read = 0;
         for (int i = 0; i < kReads; ++i) read += journal.read_after(static_cast<std::uint64_t>(appends / 2), 64, destinations).size();
-        reads.push_back({old_layout, writers, destinations.empty() ? "whole" : destinations.front(),
+        reads.push_back({layout.name, writers, destinations.empty() ? "whole" : destinations.front(),
                          (thread_cpu_micros() - cpu_before) / kReads,
                          static_cast<double>(counters.reads - reads_before) / kReads, read / kReads});
       }
@@ -272,7 +284,7 @@ int main(int argc, char** argv) {
   std::printf("\ndelivery read: a page of 64 after the middle of each journal, 200 reads\n");
   std::printf("%-22s %7s %-16s %12s %12s %8s\n", "layout", "writers", "read", "cpu us/page", "reads/page", "entries");
   for (const auto& row : reads)
-    std::printf("%-22s %7d %-16s %12.1f %12.1f %8zu\n", row.old_layout ? "user_version 3 (old)" : "new journal", row.writers,
+    std::printf("%-22s %7d %-16s %12.1f %12.1f %8zu\n", row.layout.c_str(), row.writers,
                 row.what.c_str(), row.cpu_micros, row.file_reads, row.entries);
   return 0;
 }

@@ -56,7 +56,7 @@ struct Journal::Impl {
   Impl(const std::filesystem::path& f, JournalOptions o)
       : file(f),
         options(o),
-        writer(open_journal_database(f)),
+        writer(open_journal_database(f, static_cast<int>(o.page_size))),
         find_existing(writer.get(), "SELECT sequence, received_at FROM journal WHERE sender_id = ?1 AND message_id = ?2"),
         insert(writer.get(),
                "INSERT INTO journal(sequence, received_at, sender_id, message_id, service_id, topic, payload, document) "

@@ -89,13 +89,13 @@ constexpr std::int64_t kCheckpointBytes = 4 * 1024 * 1024;
 
 }  // namespace
 
-sqlite::Database open_journal_database(const std::filesystem::path& file) {
+sqlite::Database open_journal_database(const std::filesystem::path& file, int page_size) {
   if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
   auto db = sqlite::open(file.string());
   // Takes effect only for a new file (SQLite cannot change it in WAL mode): every page a
   // commit dirties goes to the WAL whole, and most of them are leaves that gain one small
   // entry (a random leaf of the duplicate check, each destination's last leaf).
-  sqlite::exec_or_throw(db.get(), (std::string("PRAGMA page_size=") + std::to_string(kJournalPageSize)).c_str());
+  sqlite::exec_or_throw(db.get(), (std::string("PRAGMA page_size=") + std::to_string(page_size)).c_str());
   // WAL keeps readers (delivery) off the writers' path; FULL syncs the WAL on every commit,
   // which is what makes an SCSS001 reply a promise.
   sqlite::exec_or_throw(db.get(), "PRAGMA journal_mode=WAL");
@@ -103,8 +103,8 @@ sqlite::Database open_journal_database(const std::filesystem::path& file) {
   // SQLite's default checkpoints every 1000 pages, 4 MB of WAL with 4 KB pages but only 1 MB
   // with 1 KB: kept at 4 MB, so the pages a checkpoint copies and its two syncs are shared
   // by as many messages as before.
-  sqlite::Statement page_size(db.get(), "PRAGMA page_size");
-  const auto checkpoint_pages = kCheckpointBytes / std::max<std::int64_t>(page_size.scalar(), 512);
+  sqlite::Statement actual_page_size(db.get(), "PRAGMA page_size");
+  const auto checkpoint_pages = kCheckpointBytes / std::max<std::int64_t>(actual_page_size.scalar(), 512);
   sqlite::exec_or_throw(db.get(), ("PRAGMA wal_autocheckpoint=" + std::to_string(checkpoint_pages)).c_str());
   // Setting up takes the write lock: only when something is missing or older, so the
   // connections opened later (reader, delivery state) do not queue behind commits.

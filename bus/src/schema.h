@@ -9,12 +9,14 @@
 
 namespace stagegate::bus {
 
-// Opens (creating file, directories and tables when missing) with WAL and synchronous=FULL.
-// Throws std::runtime_error.
-sqlite::Database open_journal_database(const std::filesystem::path& file);
-
 // Journals created from now on: pages of this size, the compact layout (schema.cpp).
 inline constexpr int kJournalPageSize = 1024;
+
+// Opens (creating file, directories and tables when missing) with WAL and synchronous=FULL.
+// Throws std::runtime_error.
+// `page_size` applies to a new file only; an existing one keeps its own.
+sqlite::Database open_journal_database(const std::filesystem::path& file, int page_size = kJournalPageSize);
+
 inline constexpr int kCompactLayoutVersion = 4;
 
 // True for the compact layout, whose routes hold NULL for "the journal's payload"; earlier
