@@ -233,10 +233,36 @@ std::uint64_t DeliveryState::prune(std::uint64_t acknowledged_by_all, const std:
   std::uint64_t touched = run(
       "UPDATE journal SET payload = '', document = '' WHERE sequence <= ?1 AND received_at < ?2 AND payload != ''",
       empty_before);
-  run((std::string("UPDATE routes SET payload = '' WHERE payload != '' AND sequence IN (") + kAged + ")").c_str(),
-      empty_before);
-  run((std::string("DELETE FROM routes WHERE sequence IN (") + kAged + ")").c_str(), delete_before);
-  touched += run("DELETE FROM journal WHERE sequence <= ?1 AND received_at < ?2", delete_before);
+  // Routes are keyed by (destination, sequence) alone: one pass per destination, each
+  // seeking the aged sequences. A NULL payload is the journal's, emptied above.
+  for (const auto& destination : route_destinations(impl_->db.get())) {
+    const auto per_destination = [&](const std::string& sql, const std::string& before) {
+      sqlite::Statement statement(impl_->db.get(), sql.c_str());
+      statement.bind(1, static_cast<std::int64_t>(acknowledged_by_all));
+      statement.bind(2, before);
+      statement.bind(3, destination);
+      statement.run();
+    };
+    per_destination(std::string("UPDATE routes SET payload = '' WHERE destination = ?3 AND payload != '' AND sequence IN (") +
+                        kAged + ")",
+                    empty_before);
+    per_destination(std::string("DELETE FROM routes WHERE destination = ?3 AND sequence IN (") + kAged + ")", delete_before);
+  }
+  // The newest sequence stays known when retention deletes it: the journal never hands it
+  // out again (journal.cpp). Recorded only when this pass deletes entries, in its transaction.
+  sqlite::Transaction deleting(impl_->db.get());
+  sqlite::Statement newest(impl_->db.get(), "SELECT COALESCE(MAX(sequence), 0) FROM journal");
+  const auto newest_before = newest.scalar();
+  const auto deleted = run("DELETE FROM journal WHERE sequence <= ?1 AND received_at < ?2", delete_before);
+  touched += deleted;
+  if (deleted > 0) {
+    sqlite::Statement retire(impl_->db.get(),
+                             "INSERT INTO retired(id, last_sequence) VALUES (1, ?1) "
+                             "ON CONFLICT(id) DO UPDATE SET last_sequence = MAX(last_sequence, excluded.last_sequence)");
+    retire.bind(1, newest_before);
+    retire.run();
+  }
+  deleting.commit();
   sqlite::Statement attempts(impl_->db.get(), "DELETE FROM attempts WHERE sequence <= ?1");
   attempts.bind(1, static_cast<std::int64_t>(acknowledged_by_all));
   attempts.run();

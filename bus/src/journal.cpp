@@ -35,6 +35,7 @@ struct Journal::Impl {
   sqlite::Statement find_existing;
   sqlite::Statement insert;
   sqlite::Statement insert_route;
+  bool whole_payload_once = false;  // the compact layout: NULL route payload = the journal's
   // Readers share one connection under a mutex (WAL: they never wait for the writer).
   sqlite::Database reader;
   mutable std::mutex read_mutex;
@@ -42,6 +43,9 @@ struct Journal::Impl {
   mutable sqlite::Statement count_all;
 
   std::atomic<std::uint64_t> last_committed{0};
+  // After a failed batch the file is asked again: a COMMIT that reported an I/O error may
+  // still have reached the disk, and its sequences must not be handed out twice.
+  bool recount_last = false;
   std::mutex queue_mutex;
   std::condition_variable queue_ready;
   std::deque<PendingAppend*> queue;
@@ -52,24 +56,31 @@ struct Journal::Impl {
   Impl(const std::filesystem::path& f, JournalOptions o)
       : file(f),
         options(o),
-        writer(open_journal_database(f)),
+        writer(open_journal_database(f, static_cast<int>(o.page_size))),
         find_existing(writer.get(), "SELECT sequence, received_at FROM journal WHERE sender_id = ?1 AND message_id = ?2"),
         insert(writer.get(),
-               "INSERT INTO journal(received_at, sender_id, message_id, service_id, topic, payload, document) "
-               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+               "INSERT INTO journal(sequence, received_at, sender_id, message_id, service_id, topic, payload, document) "
+               "VALUES (?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
         insert_route(writer.get(), "INSERT INTO routes(destination, sequence, payload) VALUES (?1, ?2, ?3)"),
         reader(open_journal_database(f)),
         read_one(reader.get(),
                  "SELECT sequence, received_at, sender_id, message_id, service_id, topic, payload FROM journal "
                  "WHERE sequence = ?1"),
         count_all(reader.get(), "SELECT COUNT(*) FROM journal") {
-    // Retention may have deleted the newest entries too; sequences are never reused, so the
-    // last one handed out is AUTOINCREMENT's, and consumers' positions may point at it.
+    // Sequences are never reused, and consumers' positions may point at the last one handed
+    // out even when retention deleted it: it is the highest of the journal's, the one
+    // retention recorded, and (journals before the compact layout) AUTOINCREMENT's.
+    whole_payload_once = stores_whole_payload_once(writer.get());
+    last_committed = last_handed_out();
+    committer = std::thread([this] { run(); });
+  }
+
+  std::uint64_t last_handed_out() {
     sqlite::Statement last(writer.get(),
                            "SELECT MAX(COALESCE((SELECT MAX(sequence) FROM journal), 0),"
+                           " COALESCE((SELECT last_sequence FROM retired WHERE id = 1), 0),"
                            " COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'journal'), 0))");
-    if (last.step() == SQLITE_ROW) last_committed = static_cast<std::uint64_t>(last.column_int(0));
-    committer = std::thread([this] { run(); });
+    return static_cast<std::uint64_t>(last.scalar());
   }
 
   ~Impl() {
@@ -109,7 +120,9 @@ struct Journal::Impl {
       insert_route.reset();
       insert_route.bind(1, route.destination);
       insert_route.bind(2, static_cast<std::int64_t>(sequence));
-      insert_route.bind(3, route.payload);
+      // A destination that sees the whole message reads the journal's payload: no copy.
+      if (whole_payload_once && route.payload == input.payload) insert_route.bind_null(3);
+      else insert_route.bind(3, route.payload);
       const int inserted = insert_route.step();
       insert_route.reset();
       if (inserted != SQLITE_DONE) return false;
@@ -120,16 +133,20 @@ struct Journal::Impl {
   void commit(std::vector<PendingAppend*>& batch) {
     std::vector<Result<Receipt>> results(batch.size(), refuse(Code::Internal, "journal: not committed"));
     std::string error;
-    std::uint64_t last = last_committed.load();
     if (!sqlite::exec(writer.get(), "BEGIN IMMEDIATE", error)) {
       fail_all(batch, results, "begin");
     } else {
       bool ok = true;
+      if (recount_last) {  // inside the transaction: nobody else appends meanwhile
+        last_committed = std::max(last_committed.load(), last_handed_out());
+        recount_last = false;
+      }
+      std::uint64_t last = last_committed.load();
       const auto received_at = now_utc();
       for (std::size_t i = 0; ok && i < batch.size(); ++i) {
         const auto& input = *batch[i]->input;
         // A repeat, earlier in this batch or from any time before, gets the first receipt.
-        // Looked up before inserting: a refused insert would still use up a sequence number.
+        // Looked up before inserting, which would fail on the UNIQUE key and end the batch.
         find_existing.reset();
         find_existing.bind(1, input.sender_id);
         find_existing.bind(2, input.message_id);
@@ -151,6 +168,10 @@ struct Journal::Impl {
         insert.bind(5, input.topic);
         insert.bind(6, input.payload);
         insert.bind(7, input.document);
+        // Handed out here, not by SQLite: MAX(rowid) + 1 would reuse the sequences of
+        // entries retention deleted.
+        const auto sequence = last + 1;
+        insert.bind(8, static_cast<std::int64_t>(sequence));
         const int inserted = insert.step();
         insert.reset();
         if (inserted != SQLITE_DONE) {
@@ -158,17 +179,17 @@ struct Journal::Impl {
           fail_all(batch, results, "insert");
           break;
         }
-        const auto sequence = static_cast<std::uint64_t>(sqlite3_last_insert_rowid(writer.get()));
         if (!insert_routes(sequence, input)) {
           ok = false;
           fail_all(batch, results, "route insert");
           break;
         }
         results[i] = Receipt{sequence, received_at, false};
-        last = std::max(last, sequence);
+        last = sequence;
       }
       if (ok && !sqlite::exec(writer.get(), "COMMIT", error)) fail_all(batch, results, "commit");
       else if (ok) last_committed = last;
+      recount_last = !ok || last_committed.load() != last;
     }
     if (committed_callback) committed_callback(last_committed.load());
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(results[i]));
@@ -220,8 +241,9 @@ std::vector<JournalEntry> Journal::read_after(std::uint64_t sequence, std::size_
   std::sort(names.begin(), names.end());
   sqlite::Statement read(impl_->reader.get(),
                          "SELECT j.sequence, j.received_at, j.sender_id, j.message_id, j.service_id, r.destination, "
-                         "r.payload FROM routes r JOIN journal j ON j.sequence = r.sequence "
-                         "WHERE r.destination = ?3 AND r.sequence > ?1 AND r.payload != '' ORDER BY r.sequence LIMIT ?2");
+                         "COALESCE(r.payload, j.payload) FROM routes r JOIN journal j ON j.sequence = r.sequence "
+                         "WHERE r.destination = ?3 AND r.sequence > ?1 AND COALESCE(r.payload, j.payload) != '' "
+                         "ORDER BY r.sequence LIMIT ?2");  // NULL: the journal's payload; '': retention
   for (const auto& name : names) {
     read.reset();
     read.bind(1, static_cast<std::int64_t>(sequence));
@@ -258,10 +280,15 @@ std::optional<JournalEntry> Journal::read(std::uint64_t sequence, const std::vec
 
 std::vector<std::string> Journal::destinations(std::uint64_t sequence) const {
   std::lock_guard lock(impl_->read_mutex);
-  sqlite::Statement read(impl_->reader.get(), "SELECT destination FROM routes WHERE sequence = ?1 ORDER BY destination");
-  read.bind(1, static_cast<std::int64_t>(sequence));
+  // Routes are keyed by destination first (delivery's range scans): one seek per destination.
+  sqlite::Statement routed(impl_->reader.get(), "SELECT 1 FROM routes WHERE destination = ?1 AND sequence = ?2");
   std::vector<std::string> names;
-  while (read.step() == SQLITE_ROW) names.push_back(read.column_text(0));
+  for (auto& name : route_destinations(impl_->reader.get())) {
+    routed.reset();
+    routed.bind(1, name);
+    routed.bind(2, static_cast<std::int64_t>(sequence));
+    if (routed.next_row()) names.push_back(std::move(name));
+  }
   return names;
 }
 

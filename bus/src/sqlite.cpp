@@ -58,6 +58,8 @@ void Statement::bind(int index, std::string_view text) {
 
 void Statement::bind(int index, std::int64_t value) { sqlite3_bind_int64(statement_.get(), index, value); }
 
+void Statement::bind_null(int index) { sqlite3_bind_null(statement_.get(), index); }
+
 int Statement::step() { return sqlite3_step(statement_.get()); }
 
 void Statement::run() {
@@ -90,6 +92,8 @@ void Transaction::commit() {
 }
 
 std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(statement_.get(), index); }
+
+bool Statement::column_is_null(int index) const { return sqlite3_column_type(statement_.get(), index) == SQLITE_NULL; }
 
 std::int64_t Statement::scalar() {
   reset();

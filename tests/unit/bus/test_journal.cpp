@@ -6,6 +6,7 @@
 
 #include "stagegate/bus/delivery_state.h"
 #include "stagegate/bus/journal.h"
+#include "stagegate/bus/sqlite.h"
 #include "support/temp_dir.h"
 
 using namespace stagegate;
@@ -15,6 +16,44 @@ namespace {
 bus::JournalInput input(const std::string& message_id, const std::string& topic = "stage") {
   return bus::JournalInput{"akimat", message_id, "STAGE_NOTIFICATION", topic, "{\"n\":\"" + message_id + "\"}", "<doc/>",
                            {{topic, "{\"n\":\"" + message_id + "\"}"}}};
+}
+
+std::int64_t scalar(const std::filesystem::path& file, const char* sql) {
+  auto db = bus::sqlite::open(file.string());
+  bus::sqlite::Statement statement(db.get(), sql);
+  return statement.scalar();
+}
+
+// A journal as the schema of user_version 3 wrote it (4 KB pages, AUTOINCREMENT, a payload
+// copy per destination, routes_by_sequence), with m1 (sequence 1, to monitoring and
+// knowledge_base) and m2 (sequence 2, to monitoring) whose newest entry, 3, retention deleted.
+void write_user_version_3_journal(const std::filesystem::path& file) {
+  auto db = bus::sqlite::open(file.string());
+  bus::sqlite::exec_or_throw(
+      db.get(),
+      "PRAGMA journal_mode=WAL;"
+      "CREATE TABLE journal (sequence INTEGER PRIMARY KEY AUTOINCREMENT, received_at TEXT NOT NULL,"
+      " sender_id TEXT NOT NULL, message_id TEXT NOT NULL, service_id TEXT NOT NULL, topic TEXT NOT NULL,"
+      " payload TEXT NOT NULL, document TEXT NOT NULL, UNIQUE(sender_id, message_id));"
+      "CREATE TABLE consumers (name TEXT PRIMARY KEY, topics TEXT NOT NULL, acknowledged INTEGER NOT NULL,"
+      " first_seen TEXT NOT NULL, last_seen TEXT NOT NULL);"
+      "CREATE TABLE attempts (consumer TEXT NOT NULL, sequence INTEGER NOT NULL, failures INTEGER NOT NULL,"
+      " last_reason TEXT NOT NULL, PRIMARY KEY(consumer, sequence));"
+      "CREATE TABLE dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, consumer TEXT NOT NULL, sequence INTEGER NOT NULL,"
+      " failures INTEGER NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL, UNIQUE(consumer, sequence));"
+      "CREATE TABLE replays (consumer TEXT NOT NULL, sequence INTEGER NOT NULL, requested_at TEXT NOT NULL,"
+      " PRIMARY KEY(consumer, sequence));"
+      "CREATE TABLE routes (destination TEXT NOT NULL, sequence INTEGER NOT NULL, payload TEXT NOT NULL,"
+      " PRIMARY KEY(destination, sequence)) WITHOUT ROWID;"
+      "CREATE INDEX routes_by_sequence ON routes(sequence);"
+      "PRAGMA user_version=3;"
+      "INSERT INTO journal(received_at, sender_id, message_id, service_id, topic, payload, document) VALUES"
+      " ('2026-01-01T00:00:00.000Z', 'akimat', 'm1', 'STAGE_NOTIFICATION', 'stage', '{\"whole\":1}', '<doc/>'),"
+      " ('2026-01-01T00:00:01.000Z', 'akimat', 'm2', 'STAGE_NOTIFICATION', 'stage', '{\"whole\":2}', '<doc/>'),"
+      " ('2026-01-01T00:00:02.000Z', 'akimat', 'm3', 'STAGE_NOTIFICATION', 'stage', '{\"whole\":3}', '<doc/>');"
+      "INSERT INTO routes VALUES ('monitoring', 1, '{\"whole\":1}'), ('knowledge_base', 1, '{\"no_names\":1}'),"
+      " ('monitoring', 2, '{\"whole\":2}'), ('monitoring', 3, '{\"whole\":3}');"
+      "DELETE FROM routes WHERE sequence = 3; DELETE FROM journal WHERE sequence = 3;");
 }
 
 }  // namespace
@@ -150,6 +189,127 @@ BOOST_AUTO_TEST_CASE(concurrent_appends_get_distinct_sequences) {
   BOOST_TEST(sequences.size() == 400u);
   BOOST_TEST(*sequences.rbegin() == 400u);
   BOOST_TEST(journal.count() == 400u);
+}
+
+BOOST_AUTO_TEST_CASE(new_journals_use_the_compact_layout) {
+  test::TempDir dir;
+  {
+    auto journal = bus::Journal::open(dir / "journal.db");
+    auto routed = input("m1");
+    routed.payload = "{\"whole\":1}";
+    routed.routes = {{"monitoring", "{\"whole\":1}"}, {"knowledge_base", "{\"no_names\":1}"}};
+    BOOST_REQUIRE(journal.append(routed).ok());
+    BOOST_TEST(journal.read(1, {"monitoring"})->payload == "{\"whole\":1}");
+    BOOST_TEST(journal.read(1, {"knowledge_base"})->payload == "{\"no_names\":1}");
+  }
+  const auto file = dir / "journal.db";
+  BOOST_TEST(scalar(file, "PRAGMA page_size") == 1024);
+  BOOST_TEST(scalar(file, "PRAGMA user_version") == 4);
+  // The destination that sees the whole message holds no copy; no AUTOINCREMENT counter.
+  BOOST_TEST(scalar(file, "SELECT COUNT(*) FROM routes WHERE destination = 'monitoring' AND payload IS NULL") == 1);
+  BOOST_TEST(scalar(file, "SELECT COUNT(*) FROM sqlite_sequence WHERE name = 'journal'") == 0);
+  BOOST_TEST(scalar(file, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'routes_by_sequence'") == 0);
+  BOOST_TEST(scalar(file, "PRAGMA synchronous") == 2);  // FULL, on every connection the journal opens
+}
+
+BOOST_AUTO_TEST_CASE(sequences_are_not_reused_after_retention_deleted_every_entry) {
+  test::TempDir dir;
+  {
+    auto journal = bus::Journal::open(dir / "journal.db");
+    for (const auto* id : {"m1", "m2", "m3"}) BOOST_REQUIRE(journal.append(input(id, "monitoring")).ok());
+    auto state = bus::DeliveryState::open(journal.file());
+    BOOST_TEST(state.prune(3, "9999-12-31", "9999-12-31") == 6u);  // emptied, then deleted
+    BOOST_TEST(journal.count() == 0u);
+    BOOST_TEST(journal.append(input("m4"))->sequence == 4u);
+    BOOST_TEST(state.prune(4, "9999-12-31", "9999-12-31") == 2u);
+  }
+  auto reopened = bus::Journal::open(dir / "journal.db");
+  BOOST_TEST(reopened.count() == 0u);
+  BOOST_TEST(reopened.last_sequence() == 4u);
+  BOOST_TEST(reopened.append(input("m5"))->sequence == 5u);
+  // A pass that deletes nothing writes no high-water mark (and lowers none).
+  auto state = bus::DeliveryState::open(reopened.file());
+  BOOST_TEST(state.prune(0, "0000-01-01", "0000-01-01") == 0u);
+  BOOST_TEST(scalar(reopened.file(), "SELECT last_sequence FROM retired") == 4);
+}
+
+BOOST_AUTO_TEST_CASE(a_journal_of_user_version_3_keeps_its_layout_and_works) {
+  test::TempDir dir;
+  const auto file = dir / "journal.db";
+  write_user_version_3_journal(file);
+  {
+    auto journal = bus::Journal::open(file);
+    // Its entries, each destination's copy, its duplicates and its sequences.
+    BOOST_TEST(journal.count() == 2u);
+    BOOST_TEST(journal.last_sequence() == 3u);  // 3 was deleted; AUTOINCREMENT remembers it
+    BOOST_TEST(journal.read(1, {"knowledge_base"})->payload == "{\"no_names\":1}");
+    BOOST_TEST(journal.read_after(0, 10, {"monitoring"}).size() == 2u);
+    BOOST_TEST(journal.destinations(1) == (std::vector<std::string>{"knowledge_base", "monitoring"}));
+    const auto again = journal.append(input("m1"));
+    BOOST_TEST(again->duplicate);
+    BOOST_TEST(again->sequence == 1u);
+    BOOST_TEST(again->received_at == "2026-01-01T00:00:00.000Z");
+
+    auto next = input("m4", "monitoring");
+    next.payload = "{\"whole\":4}";
+    next.routes = {{"monitoring", "{\"whole\":4}"}};
+    BOOST_TEST(journal.append(next)->sequence == 4u);
+    BOOST_TEST(journal.read(4, {"monitoring"})->payload == "{\"whole\":4}");
+
+    // Retention, without routes_by_sequence: m1 and m2 go, their routes with them.
+    auto state = bus::DeliveryState::open(file);
+    BOOST_TEST(state.prune(2, "9999-12-31", "9999-12-31") == 4u);  // emptied, then deleted
+    BOOST_TEST(journal.destinations(1).empty());
+    BOOST_TEST(journal.read_after(0, 10, {"monitoring"}).size() == 1u);
+  }
+  BOOST_TEST(scalar(file, "PRAGMA page_size") == 4096);
+  BOOST_TEST(scalar(file, "PRAGMA user_version") == 3);
+  BOOST_TEST(scalar(file, "SELECT payload FROM routes WHERE sequence = 4 AND destination = 'monitoring'") == 0);
+  BOOST_TEST(scalar(file, "SELECT COUNT(*) FROM routes WHERE payload IS NULL") == 0);  // its column is NOT NULL
+  BOOST_TEST(scalar(file, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'routes_by_sequence'") == 0);
+  // Retention deleted everything but 4; deleting 4 too, a reopened journal goes on after it.
+  {
+    auto state = bus::DeliveryState::open(file);
+    BOOST_TEST(state.prune(4, "9999-12-31", "9999-12-31") == 2u);
+  }
+  BOOST_TEST(bus::Journal::open(file).append(input("m5"))->sequence == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(a_journal_from_before_routing_rules_gets_routes_by_topic) {
+  test::TempDir dir;
+  const auto file = dir / "journal.db";
+  {
+    auto db = bus::sqlite::open(file.string());
+    bus::sqlite::exec_or_throw(db.get(),
+                               "CREATE TABLE journal (sequence INTEGER PRIMARY KEY AUTOINCREMENT, received_at TEXT NOT NULL,"
+                               " sender_id TEXT NOT NULL, message_id TEXT NOT NULL, service_id TEXT NOT NULL, topic TEXT NOT NULL,"
+                               " payload TEXT NOT NULL, document TEXT NOT NULL, UNIQUE(sender_id, message_id));"
+                               "INSERT INTO journal(received_at, sender_id, message_id, service_id, topic, payload, document)"
+                               " VALUES ('2026-01-01T00:00:00.000Z', 'akimat', 'm1', 'SERVICE_INFO', 'kb', '{\"kb\":1}', '<doc/>');");
+  }
+  auto journal = bus::Journal::open(file);
+  BOOST_TEST(journal.read(1, {"kb"})->payload == "{\"kb\":1}");
+  BOOST_TEST(journal.append(input("m2"))->sequence == 2u);
+  BOOST_TEST(scalar(file, "PRAGMA user_version") == 3);
+}
+
+BOOST_AUTO_TEST_CASE(a_sequence_taken_behind_its_back_fails_one_batch_not_all_later) {
+  // As after a COMMIT that reported an I/O error but reached the disk: the journal's count
+  // is behind the file's. That batch fails; the next ones ask the file and go on after it.
+  test::TempDir dir;
+  auto journal = bus::Journal::open(dir / "journal.db");
+  BOOST_REQUIRE(journal.append(input("m1")).ok());
+  {
+    auto db = bus::sqlite::open((dir / "journal.db").string());
+    bus::sqlite::exec_or_throw(db.get(),
+                               "INSERT INTO journal VALUES (2, '2026-01-01T00:00:00.000Z', 'akimat', 'behind', "
+                               "'STAGE_NOTIFICATION', 'stage', '{}', '<doc/>')");
+  }
+  BOOST_TEST(!journal.append(input("m2")).ok());
+  const auto next = journal.append(input("m2"));
+  BOOST_REQUIRE(next.ok());
+  BOOST_TEST(next->sequence == 3u);
+  BOOST_TEST(journal.last_sequence() == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(unwritable_location_fails_at_open) {

@@ -45,6 +45,9 @@ struct JournalEntry {
 
 struct JournalOptions {
   std::size_t max_batch = 256;  // appends committed together at most
+  // For a new file only (an existing journal keeps its own): every page a commit touches
+  // is written to the WAL whole, and most gain one small entry (docs/performance.md).
+  std::size_t page_size = 1024;
 };
 
 class Journal {

@@ -42,6 +42,7 @@ class Statement {
   void reset();
   void bind(int index, std::string_view text);
   void bind(int index, std::int64_t value);
+  void bind_null(int index);
   int step();  // SQLITE_ROW, SQLITE_DONE or an error code
   // For writes: steps once and resets; throws StorageError unless it is SQLITE_DONE.
   void run();
@@ -49,6 +50,7 @@ class Statement {
   bool next_row();
   std::int64_t column_int(int index) const;
   std::string column_text(int index) const;
+  bool column_is_null(int index) const;
   // The first column of the first row as a number (0 when there is none), statement reset.
   std::int64_t scalar();
 
