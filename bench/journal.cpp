@@ -222,9 +222,9 @@ int main(int argc, char** argv) {
     std::size_t page_size;
   };
   const std::vector<Layout> layouts{{"user_version 3 (old)", true, 4096},
-                                    {"new, 4 KB pages", false, 4096},
+                                    {"new, 4 KB (default)", false, 4096},
                                     {"new, 2 KB pages", false, 2048},
-                                    {"new, 1 KB (default)", false, 1024}};
+                                    {"new, 1 KB pages", false, 1024}};
   struct ReadFigure {
     std::string layout;
     int writers;

@@ -43,7 +43,8 @@ constexpr const char* kDeliveryTables =
 // The compact layout of new journals (user_version 4). Per message the WAL gets the
 // journal row (payload and document, mostly in overflow pages written once), one leaf of
 // the duplicate check's index (messageIds are random, so a random leaf), one leaf per
-// destination and page 1; with small pages each of those leaves costs 1 KB, not 4.
+// destination and page 1; with small pages (JournalOptions::page_size) each of those
+// leaves costs less, but every frame is a write call (docs/performance.md).
 // - No AUTOINCREMENT: it rewrote the sqlite_sequence page in every commit; the journal
 //   hands out sequences itself (see `retired`).
 // - routes.payload NULL: the destination sees the journal's payload, stored once.

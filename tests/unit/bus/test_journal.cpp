@@ -203,7 +203,7 @@ BOOST_AUTO_TEST_CASE(new_journals_use_the_compact_layout) {
     BOOST_TEST(journal.read(1, {"knowledge_base"})->payload == "{\"no_names\":1}");
   }
   const auto file = dir / "journal.db";
-  BOOST_TEST(scalar(file, "PRAGMA page_size") == 1024);
+  BOOST_TEST(scalar(file, "PRAGMA page_size") == 4096);
   BOOST_TEST(scalar(file, "PRAGMA user_version") == 4);
   // The destination that sees the whole message holds no copy; no AUTOINCREMENT counter.
   BOOST_TEST(scalar(file, "SELECT COUNT(*) FROM routes WHERE destination = 'monitoring' AND payload IS NULL") == 1);
