@@ -35,6 +35,9 @@ struct Journal::Impl {
   sqlite::Statement find_existing;
   sqlite::Statement insert;
   sqlite::Statement insert_route;
+  // Prepared once: sqlite3_exec would parse them again for every batch.
+  sqlite::Statement begin_batch;
+  sqlite::Statement commit_batch;
   bool whole_payload_once = false;  // the compact layout: NULL route payload = the journal's
   // Readers share one connection under a mutex (WAL: they never wait for the writer).
   sqlite::Database reader;
@@ -62,6 +65,8 @@ struct Journal::Impl {
                "INSERT INTO journal(sequence, received_at, sender_id, message_id, service_id, topic, payload, document) "
                "VALUES (?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
         insert_route(writer.get(), "INSERT INTO routes(destination, sequence, payload) VALUES (?1, ?2, ?3)"),
+        begin_batch(writer.get(), "BEGIN IMMEDIATE"),
+        commit_batch(writer.get(), "COMMIT"),
         reader(open_journal_database(f)),
         read_one(reader.get(),
                  "SELECT sequence, received_at, sender_id, message_id, service_id, topic, payload FROM journal "
@@ -130,10 +135,16 @@ struct Journal::Impl {
     return true;
   }
 
+  static bool step_once(sqlite::Statement& statement) {
+    statement.reset();
+    const bool done = statement.step() == SQLITE_DONE;
+    statement.reset();
+    return done;
+  }
+
   void commit(std::vector<PendingAppend*>& batch) {
     std::vector<Result<Receipt>> results(batch.size(), refuse(Code::Internal, "journal: not committed"));
-    std::string error;
-    if (!sqlite::exec(writer.get(), "BEGIN IMMEDIATE", error)) {
+    if (!step_once(begin_batch)) {
       fail_all(batch, results, "begin");
     } else {
       bool ok = true;
@@ -187,7 +198,7 @@ struct Journal::Impl {
         results[i] = Receipt{sequence, received_at, false};
         last = sequence;
       }
-      if (ok && !sqlite::exec(writer.get(), "COMMIT", error)) fail_all(batch, results, "commit");
+      if (ok && !step_once(commit_batch)) fail_all(batch, results, "commit");
       else if (ok) last_committed = last;
       recount_last = !ok || last_committed.load() != last;
     }
