@@ -6,7 +6,7 @@
 # build/bench/bench_load with the observer attached over the CURVE bus:
 #   closed loop (as fast as answered) with 32 and 256 connections, then open loop at 5000 msg/s.
 # usage: bench/load.sh [seconds=10]
-# environment: BUILD=build  CONNECTIONS="32 256"  RATES="5000"  RATE_CONNECTIONS=64
+# environment: BUILD=build  STAGEGATE=BUILD/app/stagegate  CONNECTIONS="32 256"  RATES="5000"  RATE_CONNECTIONS=64
 #              DOCUMENTS=1000  GATEWAY_ARGS="..." (extra `serve` options, e.g. --workers 8 or --quiet)
 #              BENCH_ARGS="..." (extra bench_load options, e.g. --no-perf or --warmup 2)
 #              KEEP=1 keeps the var/ directory (journals, gateway logs)
@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
 build=${BUILD:-build}
-stagegate=$build/app/stagegate
+stagegate=${STAGEGATE:-$build/app/stagegate}  # STAGEGATE=: another build's gateway against this bench_load
 bench=$build/bench/bench_load
 for binary in "$stagegate" "$bench"; do
   [ -x "$binary" ] || { echo "load.sh: $binary is missing: cmake --build $build --target stagegate bench_load" >&2; exit 2; }
