@@ -173,10 +173,15 @@ void ConnectionReactor::stop() {
 }
 
 void ConnectionReactor::resume(std::unique_ptr<Connection> connection) {
+  bool first = false;
   {
     std::lock_guard lock(resumed_mutex_);
+    first = resumed_.empty();
     resumed_.push_back(std::move(connection));
   }
+  // One wake-up for all connections resumed before the loop takes them: with many requests
+  // in flight most resumes find it pending already.
+  if (!first) return;
   const std::uint64_t one = 1;
   [[maybe_unused]] const auto ignored = ::write(wakeup_, &one, sizeof one);
 }
