@@ -54,6 +54,7 @@ int tail(int argc, char** argv) {
   std::atomic<bool> done{false};
   std::atomic<int> failed{0};
   auto last_message = std::chrono::steady_clock::now();
+  const auto at = [&](const std::string& endpoint) { return endpoints.size() > 1 ? " at " + endpoint : std::string(); };
   const auto follow = [&](const std::string& endpoint) {
     auto own = config;
     own.endpoint = endpoint;
@@ -61,7 +62,7 @@ int tail(int argc, char** argv) {
     const bool ready = subscriber.wait_ready(std::chrono::seconds(10));
     if (subscriber.denied()) {
       std::lock_guard lock(output);
-      std::cerr << "stagegate tail: " << endpoint << " refused this consumer: " << subscriber.last_error() << '\n';
+      std::cerr << "stagegate tail: refused by the gateway" << at(endpoint) << ": " << subscriber.last_error() << '\n';
       failed = 1;
       done = true;
       return;
@@ -83,7 +84,7 @@ int tail(int argc, char** argv) {
       const auto message = subscriber.receive(std::chrono::milliseconds(200));
       std::lock_guard lock(output);
       if (!message && !subscriber.last_error().empty()) {
-        std::cerr << "stagegate tail: refused by the gateway " << endpoint << ": " << subscriber.last_error() << '\n';
+        std::cerr << "stagegate tail: refused by the gateway" << at(endpoint) << ": " << subscriber.last_error() << '\n';
         failed = 1;
         done = true;
         return;
