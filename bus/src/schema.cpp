@@ -40,6 +40,12 @@ constexpr const char* kDeliveryTables =
     " id INTEGER PRIMARY KEY CHECK (id = 1),"
     " last_sequence INTEGER NOT NULL);";
 
+// The columns after the sequence, the same in both layouts (a macro: the SQL is one literal).
+#define STAGEGATE_JOURNAL_COLUMNS                                                           \
+  " received_at TEXT NOT NULL, sender_id TEXT NOT NULL, message_id TEXT NOT NULL,"       \
+  " service_id TEXT NOT NULL, topic TEXT NOT NULL, payload TEXT NOT NULL,"               \
+  " document TEXT NOT NULL, UNIQUE(sender_id, message_id));"
+
 // The compact layout of new journals (user_version 4). Per message the WAL gets the
 // journal row (payload and document, mostly in overflow pages written once), one leaf of
 // the duplicate check's index (messageIds are random, so a random leaf), one leaf per
@@ -52,14 +58,7 @@ constexpr const char* kDeliveryTables =
 constexpr const char* kCompactLayout =
     "CREATE TABLE journal ("
     " sequence INTEGER PRIMARY KEY,"
-    " received_at TEXT NOT NULL,"
-    " sender_id TEXT NOT NULL,"
-    " message_id TEXT NOT NULL,"
-    " service_id TEXT NOT NULL,"
-    " topic TEXT NOT NULL,"
-    " payload TEXT NOT NULL,"
-    " document TEXT NOT NULL,"
-    " UNIQUE(sender_id, message_id));"
+    STAGEGATE_JOURNAL_COLUMNS
     "CREATE TABLE routes ("
     " destination TEXT NOT NULL,"
     " sequence INTEGER NOT NULL,"
@@ -72,14 +71,7 @@ constexpr const char* kCompactLayout =
 constexpr const char* kEarlierLayout =
     "CREATE TABLE IF NOT EXISTS journal ("
     " sequence INTEGER PRIMARY KEY AUTOINCREMENT,"
-    " received_at TEXT NOT NULL,"
-    " sender_id TEXT NOT NULL,"
-    " message_id TEXT NOT NULL,"
-    " service_id TEXT NOT NULL,"
-    " topic TEXT NOT NULL,"
-    " payload TEXT NOT NULL,"
-    " document TEXT NOT NULL,"
-    " UNIQUE(sender_id, message_id));"
+    STAGEGATE_JOURNAL_COLUMNS
     "CREATE TABLE IF NOT EXISTS routes ("
     " destination TEXT NOT NULL,"
     " sequence INTEGER NOT NULL,"
