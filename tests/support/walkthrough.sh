@@ -7,10 +7,25 @@ stagegate=$1
 samples=$2
 work=$(mktemp -d)
 pids=()
+# The sample's personal data (the recipient's IIN and names, the signer's IIN) must never reach
+# a log: every test that drives the binary checks every log and error output it kept.
+personal_data_in_logs() {
+  grep -l -r --include='*.log' --include='*.err' -e '920315450126' -e 'Сейткали' -e 'Айгерим' -e 'Нурлановна' \
+    -e '880501300451' "$work" 2>/dev/null || true
+}
 cleanup() {
+  local status=$?
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  local leaked
+  leaked=$(personal_data_in_logs)
+  if [ -n "$leaked" ]; then
+    echo "FAIL: personal data in $(echo "$leaked" | tr '\n' ' ')"
+    grep -n -e '920315450126' -e 'Сейткали' -e 'Айгерим' -e 'Нурлановна' -e '880501300451' $leaked | head -5
+    status=1
+  fi
   rm -rf "$work"
+  exit "$status"
 }
 trap cleanup EXIT
 cd "$work"
