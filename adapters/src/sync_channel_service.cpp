@@ -118,7 +118,7 @@ std::string SyncChannelService::serve_bytes(std::string_view request, const std:
   body_bound_.start_connection(soap);
   body_bound_.begin_in_memory(soap, parsed, envelope);
   // The generated serve() for one request, without its keep-alive loop (the reactor keeps
-  // connections) and so without a third reset of the context per request.
+  // connections), whose next round reset the context once more per request.
   if (soap_begin_serve(soap) == SOAP_OK && dispatch() != SOAP_OK && soap->error != SOAP_OK && soap->error < SOAP_STOP)
     soap_send_fault(soap);
   const int error = soap->error;
