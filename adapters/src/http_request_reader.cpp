@@ -177,6 +177,24 @@ ReadState HttpRequestReader::advance_chunks() {
   }
 }
 
+std::optional<FramedRequest> split_framed(std::string_view request) {
+  const auto head_end = find_head_end(request);
+  if (!head_end) return std::nullopt;
+  return FramedRequest{request.substr(0, head_end->first), request.substr(head_end->second)};
+}
+
+std::optional<std::string_view> header_value(std::string_view head, std::string_view name) {
+  // Lines as the reader frames them: after the request line, "\n" or "\r\n" apart.
+  for (auto at = head.find('\n'); at != std::string_view::npos;) {
+    auto end = head.find('\n', at + 1);
+    const auto line = head.substr(at + 1, end == std::string_view::npos ? std::string_view::npos : end - at - 1);
+    const auto colon = line.find(':');
+    if (colon != std::string_view::npos && iequals(line.substr(0, colon), name)) return trim(line.substr(colon + 1));
+    at = end;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> dechunked_body(std::string_view chunked) {
   std::string body;
   body.reserve(chunked.size());

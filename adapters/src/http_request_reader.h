@@ -66,6 +66,17 @@ class HttpRequestReader {
   std::size_t request_end_ = 0;
 };
 
+// A request the reader framed, cut where its head ends ("\r\n\r\n", or "\n\n" from lenient
+// clients); nothing when there is no head.
+struct FramedRequest {
+  std::string_view head;  // the request line and the header lines
+  std::string_view body;
+};
+std::optional<FramedRequest> split_framed(std::string_view request);
+
+// The trimmed value of the first header called `name` (in any case) in such a head.
+std::optional<std::string_view> header_value(std::string_view head, std::string_view name);
+
 // The body of a chunked request the reader framed, its chunks joined; nothing if the bytes
 // are not such a body.
 std::optional<std::string> dechunked_body(std::string_view chunked);

@@ -97,23 +97,12 @@ bool is_wsdl(std::string_view method, std::string_view target) {
   return method == "GET" && (target.ends_with("?wsdl") || target.ends_with("?WSDL"));
 }
 
-// The value of the request's first Host header, if any (the head was framed by HttpRequestReader).
-std::optional<std::string_view> host_header(std::string_view request) {
-  const auto head = request.substr(0, request.find("\r\n\r\n"));
-  for (std::size_t line = head.find("\r\n"); line != std::string_view::npos; line = head.find("\r\n", line + 2)) {
-    const auto text = head.substr(line + 2, head.find("\r\n", line + 2) - (line + 2));
-    if (text.size() >= 5 && std::equal(text.begin(), text.begin() + 5, "host:",
-                                       [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }))
-      return text.substr(5);
-  }
-  return std::nullopt;
-}
-
 // soap:address: the configured public URL, else where this request came to, else where we listen.
 std::string wsdl_response(const ServerConfig& config, int port, std::string_view request, bool keep_alive) {
   std::string address = config.public_url;
   if (address.empty()) {
-    const auto host = host_header(request);
+    const auto framed = split_framed(request);
+    const auto host = framed ? header_value(framed->head, "Host") : std::nullopt;
     if (const auto from_host = host ? address_from_host(*host, config.tls.has_value()) : std::nullopt) {
       address = *from_host;
     } else {

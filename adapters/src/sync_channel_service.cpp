@@ -2,8 +2,6 @@
 
 #include <sys/socket.h>
 
-#include <algorithm>
-#include <cctype>
 #include <cstring>
 #include <sstream>
 #include <string_view>
@@ -24,27 +22,14 @@ int serve_http_get(soap*) { return 404; }
 
 std::string text_or_empty(const std::string* value) { return value ? *value : std::string(); }
 
-bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() &&
-         std::equal(prefix.begin(), prefix.end(), text.begin(),
-                    [](char lower, char c) { return std::tolower(static_cast<unsigned char>(c)) == lower; });
-}
-
 // The body of a framed POST as the envelope itself: as sent with Content-Length, or its
-// chunks joined into `joined`. Nothing for a compressed body: gSOAP's HTTP layer reads that.
+// chunks joined into `joined` (the reader accepts no other transfer coding). Nothing for a
+// compressed body: gSOAP's HTTP layer reads that.
 std::optional<std::string_view> plain_body(std::string_view request, std::string& joined) {
-  const auto head_end = request.find("\r\n\r\n");
-  if (head_end == std::string_view::npos || !request.starts_with("POST ")) return std::nullopt;
-  const auto head = request.substr(0, head_end);
-  bool chunked = false;
-  for (auto line = head.find("\r\n"); line != std::string_view::npos; line = head.find("\r\n", line + 2)) {
-    const auto text = head.substr(line + 2);
-    if (starts_with_ignoring_case(text, "content-encoding:")) return std::nullopt;
-    if (starts_with_ignoring_case(text, "transfer-encoding:")) chunked = true;  // the reader accepts only chunked
-  }
-  const auto body = request.substr(head_end + 4);
-  if (!chunked) return body;
-  auto dechunked = dechunked_body(body);
+  const auto framed = split_framed(request);
+  if (!framed || !request.starts_with("POST ") || header_value(framed->head, "Content-Encoding")) return std::nullopt;
+  if (!header_value(framed->head, "Transfer-Encoding")) return framed->body;
+  auto dechunked = dechunked_body(framed->body);
   if (!dechunked) return std::nullopt;
   joined = std::move(*dechunked);
   return std::string_view(joined);

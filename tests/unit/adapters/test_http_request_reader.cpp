@@ -68,4 +68,20 @@ BOOST_AUTO_TEST_CASE(smuggling_and_garbage_are_malformed) {
   BOOST_TEST((chunk.feed("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n") == ReadState::malformed));
 }
 
+// The head the reader framed is read the same way afterwards (the body for gSOAP, the Host for
+// the WSDL's address), whether its lines end with CRLF or, from lenient clients, LF alone.
+BOOST_AUTO_TEST_CASE(headers_of_a_framed_request_are_found_whatever_the_line_ends) {
+  for (const std::string eol : {"\r\n", "\n"}) {
+    const auto request = "POST / HTTP/1.1" + eol + "Host:  a.kz:8443 " + eol + "transfer-ENCODING: chunked" + eol + eol + "3\r\nabc\r\n0\r\n\r\n";
+    const auto framed = split_framed(request);
+    BOOST_REQUIRE(framed.has_value());
+    BOOST_TEST(header_value(framed->head, "Host").value_or("") == "a.kz:8443");
+    BOOST_TEST(header_value(framed->head, "Transfer-Encoding").value_or("") == "chunked");
+    BOOST_TEST(!header_value(framed->head, "Content-Encoding"));
+    BOOST_TEST(!header_value(framed->head, "POST / HTTP/1.1"));  // the request line is no header
+    BOOST_TEST(dechunked_body(framed->body).value_or("") == "abc");
+  }
+  BOOST_TEST(!split_framed("POST / HTTP/1.1\r\nHost: x\r\n"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
