@@ -33,25 +33,16 @@ bool FieldVisibility::shown(std::string_view path) const {
   return path == "schema" || shown_.count("*") || shown_.count(path) || (!parent.empty() && shown_.count(parent));
 }
 
-bool FieldVisibility::shows_part_of(const std::string& path) const {
-  if (hidden_.count(path)) return false;
-  if (shown_.count("*") || shown_.count(path)) return true;
-  for (const auto& shown : shown_)
-    if (shown.rfind(path + ".", 0) == 0) return true;
-  return false;
-}
-
-nlohmann::ordered_json FieldVisibility::project(const nlohmann::ordered_json& whole) const {
+nlohmann::ordered_json project(const nlohmann::ordered_json& whole, const FieldFilter& keep) {
   auto visible = nlohmann::ordered_json::object();
   for (const auto& [key, value] : whole.items()) {
     if (!value.is_object()) {
-      if (shown(key)) visible[key] = value;
+      if (keep(key)) visible[key] = value;
       continue;
     }
-    if (!shows_part_of(key)) continue;
     auto part = nlohmann::ordered_json::object();
     for (const auto& [child, child_value] : value.items())
-      if (shown(key + "." + child)) part[child] = child_value;
+      if (keep(key + "." + child)) part[child] = child_value;
     if (!part.empty()) visible[key] = std::move(part);
   }
   return visible;

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "stagegate/routing/normalize.h"
+
 namespace stagegate::routing {
 
 // A path of stagegate.stage/1 or stagegate.kb/1 (docs/messages.md).
@@ -17,12 +19,14 @@ class FieldVisibility {
   void show(const std::string& path) { shown_.insert(path); }
   void hide(const std::string& path) { hidden_.insert(path); }
   bool shows_everything() const { return shown_.count("*") && hidden_.empty(); }
-  nlohmann::ordered_json project(const nlohmann::ordered_json& whole) const;
   bool shown(std::string_view path) const;  // a field's path, one or two levels
 
  private:
-  bool shows_part_of(const std::string& path) const;
   std::set<std::string, std::less<>> shown_, hidden_;
 };
+
+// The fields of a normalized message's JSON that `keep` keeps (paths as in to_json's filter);
+// an object none of whose fields is kept is left out.
+nlohmann::ordered_json project(const nlohmann::ordered_json& whole, const FieldFilter& keep);
 
 }  // namespace stagegate::routing

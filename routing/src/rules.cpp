@@ -177,31 +177,22 @@ RoutingRules RoutingRules::load(const std::filesystem::path& file) {
 
 RoutingRules RoutingRules::defaults() { return parse(default_text(), "routes.toml (built in)"); }
 
-namespace {
-
-std::set<std::string> chosen_destinations(const RoutingRules::Impl& rules, const RoutingKey& key);
-
-}  // namespace
-
 std::vector<RoutedPayload> RoutingRules::route(const RoutingKey& key, const std::string& whole_json) const {
-  std::vector<RoutedPayload> routed;
+  // The reduced copies cut out of the whole JSON, parsed once for all of them.
   std::optional<nlohmann::ordered_json> whole;
-  for (const auto& destination : chosen_destinations(*impl_, key)) {
-    const auto& visibility = impl_->destinations.at(destination);
-    if (visibility.shows_everything()) {
-      routed.push_back({destination, whole_json});
-      continue;
-    }
+  return route(key, whole_json, [&](const FieldFilter& keep) {
     if (!whole) whole = nlohmann::ordered_json::parse(whole_json);
-    routed.push_back({destination, visibility.project(*whole).dump()});
-  }
-  return routed;
+    return project(*whole, keep).dump();
+  });
 }
 
 std::vector<RoutedPayload> RoutingRules::route(const RoutingKey& key, const std::string& whole_json,
                                                const PayloadWriter& write) const {
+  std::set<std::string> chosen;
+  for (const auto& route : impl_->routes)
+    if (route.matches(key)) chosen.insert(route.to.begin(), route.to.end());
   std::vector<RoutedPayload> routed;
-  for (const auto& destination : chosen_destinations(*impl_, key)) {
+  for (const auto& destination : chosen) {
     const auto& visibility = impl_->destinations.at(destination);
     if (visibility.shows_everything())
       routed.push_back({destination, whole_json});
@@ -210,17 +201,6 @@ std::vector<RoutedPayload> RoutingRules::route(const RoutingKey& key, const std:
   }
   return routed;
 }
-
-namespace {
-
-std::set<std::string> chosen_destinations(const RoutingRules::Impl& rules, const RoutingKey& key) {
-  std::set<std::string> chosen;
-  for (const auto& route : rules.routes)
-    if (route.matches(key)) chosen.insert(route.to.begin(), route.to.end());
-  return chosen;
-}
-
-}  // namespace
 
 std::vector<std::string> RoutingRules::destinations() const {
   std::vector<std::string> names;
