@@ -55,7 +55,6 @@ load() {  # load NAME CONNECTIONS OUT
 }
 
 # stop_all: ends the instances and the consumer after it has drained.
-consumer=
 stop_all() {
   sleep 2
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
