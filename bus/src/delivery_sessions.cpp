@@ -136,7 +136,7 @@ void DeliverySessions::hello(const std::string& identity, HelloRequest request, 
       }
       if (!it->second.in_flight.empty()) {
         if (ghosts_.size() >= options_.max_sessions) ghosts_.pop_front();
-        ghosts_.push_back(Ghost{it->first, it->second.name, it->second.in_flight.front(), it->second.last_heard});
+        ghosts_.push_back(Ghost{it->first, it->second.name, std::move(it->second.in_flight), it->second.last_heard});
       }
       it = sessions_.erase(it);
     }
@@ -188,8 +188,9 @@ bool DeliverySessions::acknowledge(const std::string& identity, std::uint64_t se
     return false;
   while (!session->in_flight.empty() && session->in_flight.front() <= sequence) session->in_flight.pop_front();
   advance(*session, sequence);
-  // Refilled when half the credit is back: one journal read for many entries, not one per ACK
-  // (a consumer that keeps up is refilled by each commit anyway).
+  // ACK is cumulative: every message in flight up to it is handled (a subscriber sends one
+  // frame for many, subscriber.h). Refilled when half the credit is back: one journal read
+  // for many entries, not one per ACK (a consumer that keeps up is refilled by each commit).
   if (session->in_flight.size() * 2 <= session->window) fill_window(*session, session->last_heard);
   return true;
 }
@@ -364,6 +365,9 @@ void DeliverySessions::expire(Clock::time_point now) {
     if (now - it->second.last_heard > options_.session_timeout) {
       const auto session = std::move(it->second);
       it = sessions_.erase(it);
+      // Its first message in flight is the best guess: an ACK it held back when it went
+      // silent may have covered that one (subscriber.h), and then the count is of a message
+      // the consumer stored (its next HELLO resumes after it, so delivery is unchanged).
       if (!session.in_flight.empty()) fail(session.name, session.in_flight.front(), "consumer went silent while handling it", now);
     } else {
       ++it;
@@ -372,7 +376,10 @@ void DeliverySessions::expire(Clock::time_point now) {
   while (!ghosts_.empty() && now - ghosts_.front().last_heard > options_.session_timeout) {
     const auto ghost = std::move(ghosts_.front());
     ghosts_.pop_front();
-    if (positions_[ghost.name] < ghost.sequence) fail(ghost.name, ghost.sequence, "consumer went away while handling it", now);
+    const auto position = positions_[ghost.name];
+    const auto unhandled = std::find_if(ghost.in_flight.begin(), ghost.in_flight.end(),
+                                        [&](std::uint64_t sequence) { return sequence > position; });
+    if (unhandled != ghost.in_flight.end()) fail(ghost.name, *unhandled, "consumer went away while handling it", now);
   }
 }
 

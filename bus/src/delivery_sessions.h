@@ -89,12 +89,15 @@ class DeliverySessions {
     bool blocked = false;  // its queue was full or the journal unreadable: try again on the next tick
     bool durable() const { return !name.empty(); }
   };
-  // A session replaced by another connection under the same name, holding a message: if
-  // that connection is never heard from again, it went away handling the message.
+  // A session replaced by another connection under the same name, holding messages: if
+  // that connection is never heard from again, it went away handling the first of them it
+  // had not handled. Which one that is, the name's position says once the next process has
+  // said HELLO with what it stored: ACKs are cumulative and may be held back (subscriber.h),
+  // so the first message in flight may well have been handled.
   struct Ghost {
     std::string identity;
     std::string name;
-    std::uint64_t sequence = 0;
+    std::deque<std::uint64_t> in_flight;
     Clock::time_point last_heard;
   };
   struct Bucket {

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
@@ -16,6 +17,11 @@ constexpr auto kSilenceLimit = std::chrono::milliseconds(3000);
 // One HELLO until WELCOME or this long: every frame queued while the gateway was away earns
 // a WHO, and each must not turn into a HELLO of its own.
 constexpr auto kHelloEvery = std::chrono::milliseconds(1000);
+// Acknowledgements held back at most this long while messages keep arriving: the gateway
+// counts a session silent for its timeout as gone (and its first message in flight as failed).
+constexpr auto kLongestUnsentAck = std::chrono::milliseconds(200);
+// A subscriber that closes with an ACK not yet written waits this long for it to leave.
+constexpr auto kLingerForAck = std::chrono::milliseconds(250);
 
 std::optional<std::uint64_t> parse_number(std::string_view text) {
   std::uint64_t value = 0;
@@ -49,10 +55,24 @@ struct Subscriber::Impl {
   // again after a reconnect) is acknowledged again here, or the gateway, which takes an ACK
   // only for a message in flight, would wait for it forever.
   std::uint64_t acknowledged = 0;
+  // ACK is cumulative (wire.h): one frame for everything handled since the last one. Each
+  // frame wakes the gateway's delivery thread and its I/O thread, so while the next message
+  // is already queued here the frame waits; it goes when nothing is queued (the application
+  // has caught up: the gateway sees its position at once), half the window is unacknowledged
+  // (the gateway refills at half credit), kLongestUnsentAck has passed, or another frame is
+  // about to go (NACK, HELLO, PING, close). A crash before it leaves only means redelivery,
+  // which consumers drop by sequence (at least once, as before).
+  std::uint64_t ack_sent = 0;          // last ACK frame's sequence; acknowledged > ack_sent: one is due
+  std::size_t unsent_acks = 0;         // messages acknowledged since that frame
+  SteadyClock::time_point first_unsent{};
+  // The next frames, taken off the socket by acknowledge() to learn whether anything is
+  // queued; read_one() handles them first.
+  std::vector<zmq::message_t> lookahead;
   SteadyClock::time_point last_heard = SteadyClock::now();
   SteadyClock::time_point last_sent = SteadyClock::now();
 
-  explicit Impl(SubscriberConfig c) : config(std::move(c)), delivered(config.processed), acknowledged(config.processed) {
+  explicit Impl(SubscriberConfig c)
+      : config(std::move(c)), delivered(config.processed), acknowledged(config.processed), ack_sent(config.processed) {
     socket.set(zmq::sockopt::linger, 0);
     socket.set(zmq::sockopt::rcvhwm, 0);
     if (!config.server_public_key.empty()) {
@@ -74,6 +94,26 @@ struct Subscriber::Impl {
     hello();
   }
 
+  ~Impl() {
+    // What was handled reaches the gateway, or the next session gets it again (and drops it).
+    try {
+      if (flush_acks()) socket.set(zmq::sockopt::linger, static_cast<int>(kLingerForAck.count()));
+    } catch (const zmq::error_t&) {
+    }
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  // Sends the ACK held back, if any; true when one went.
+  bool flush_acks() {
+    if (acknowledged <= ack_sent) return false;
+    const auto sequence = std::to_string(acknowledged);
+    ack_sent = acknowledged;
+    unsent_acks = 0;
+    send({frame::kAck, sequence});
+    return true;
+  }
+
   void send(std::initializer_list<std::string_view> frames) {
     std::vector<zmq::const_buffer> parts;
     for (const auto frame : frames) parts.push_back(zmq::buffer(frame));
@@ -82,6 +122,7 @@ struct Subscriber::Impl {
   }
 
   void hello() {
+    flush_acks();  // for the session it ends: the new one starts after `delivered` anyway
     welcomed = false;
     rewinding = false;
     const auto window = std::to_string(config.window);
@@ -100,7 +141,7 @@ struct Subscriber::Impl {
     const auto now = SteadyClock::now();
     if (now - last_heard > kSilenceLimit) {
       hello();
-    } else if (now - last_sent > kPingEvery) {
+    } else if (now - last_sent > kPingEvery && !flush_acks()) {
       send({frame::kPing});
     }
   }
@@ -121,16 +162,22 @@ struct Subscriber::Impl {
 
   // A message for the application, or nothing (control frames are handled here).
   std::optional<BusMessage> read_one(std::chrono::milliseconds timeout) {
-    check_handshake();
     if (!denied.empty()) return std::nullopt;
-    zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, std::min(timeout, std::chrono::milliseconds(250))) == 0) {
-      keep_alive();
-      return std::nullopt;
+    std::vector<zmq::message_t> frames = std::exchange(lookahead, {});
+    // A frame already queued is taken without a poll (a system call), and while frames are
+    // queued acknowledgements wait to go together.
+    if (frames.empty() && !zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait)) {
+      flush_acks();  // about to wait: the gateway learns what is handled and may refill credit
+      check_handshake();
+      if (!denied.empty()) return std::nullopt;
+      zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+      if (zmq::poll(&item, 1, std::min(timeout, std::chrono::milliseconds(250))) == 0) {
+        keep_alive();
+        return std::nullopt;
+      }
+      if (!zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait)) return std::nullopt;
     }
-    std::vector<zmq::message_t> frames;
-    if (!zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait) || frames.empty())
-      return std::nullopt;
+    if (frames.empty()) return std::nullopt;
     last_heard = SteadyClock::now();
     const auto command = frames[0].to_string_view();
     if (command == frame::kDenied) {
@@ -169,9 +216,20 @@ struct Subscriber::Impl {
   }
 
   void acknowledge(const BusMessage& message) {
-    if (!message.replay) acknowledged = std::max(acknowledged, message.sequence);
-    const auto sequence = std::to_string(message.sequence);
-    send({message.replay ? frame::kReplayAck : frame::kAck, sequence});
+    if (message.replay) {  // RACK names one replayed message: not cumulative, sent now
+      const auto sequence = std::to_string(message.sequence);
+      send({frame::kReplayAck, sequence});
+      return;
+    }
+    if (message.sequence <= acknowledged) return;
+    acknowledged = message.sequence;
+    const auto now = SteadyClock::now();
+    if (unsent_acks++ == 0) first_unsent = now;
+    if (unsent_acks * 2 >= config.window || now - first_unsent >= kLongestUnsentAck) {
+      flush_acks();
+    } else if (lookahead.empty() && !zmq::recv_multipart(socket, std::back_inserter(lookahead), zmq::recv_flags::dontwait)) {
+      flush_acks();  // nothing queued: caught up
+    }
   }
 };
 
@@ -216,6 +274,9 @@ void Subscriber::acknowledge(const BusMessage& message) {
 void Subscriber::refuse(const BusMessage& message, const std::string& reason) {
   if (impl_->config.name.empty()) return;
   if (message.replay) return;  // stays queued for replay; the operator sees it again in `dlq`
+  // The ACK held back first: the NACK says "everything before it is handled" too, but an ACK
+  // arriving after it would name a message the gateway has already taken back.
+  impl_->flush_acks();
   const auto sequence = std::to_string(message.sequence);
   impl_->send({frame::kNack, sequence, reason});
   impl_->rewinding = true;

@@ -6,7 +6,11 @@
 #include "stagegate/bus/subscriber.h"
 #include "support/temp_dir.h"
 
+#include <atomic>
+#include <mutex>
 #include <thread>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
 
 using namespace stagegate;
 using namespace std::chrono_literals;
@@ -74,6 +78,66 @@ struct DeliveryFixture {
     BOOST_REQUIRE(journal.append(bus::JournalInput{"akimat", id, "S", topic, "{\"id\":\"" + id + "\"}", "<d/>", {{topic, "{\"id\":\"" + id + "\"}"}}}).ok());
     dispatcher.notify();
   }
+};
+
+// Between one subscriber and the gateway (a DEALER each way): forwards every frame and
+// keeps what the subscriber sent ("ACK 12", "NACK 13", ...), to count the frames on the wire.
+class RecordingProxy {
+ public:
+  explicit RecordingProxy(const std::string& gateway) {
+    for (auto* socket : {&front_, &back_}) socket->set(zmq::sockopt::linger, 0);
+    front_.bind("tcp://127.0.0.1:*");
+    endpoint_ = front_.get(zmq::sockopt::last_endpoint);
+    back_.connect(gateway);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~RecordingProxy() {
+    stopping_ = true;
+    thread_.join();
+  }
+  RecordingProxy(const RecordingProxy&) = delete;
+  RecordingProxy& operator=(const RecordingProxy&) = delete;
+
+  const std::string& endpoint() const { return endpoint_; }
+  std::vector<std::string> sent() const {
+    std::lock_guard lock(mutex_);
+    return sent_;
+  }
+  std::size_t count(std::string_view command) const {
+    std::size_t n = 0;
+    for (const auto& line : sent()) n += line.substr(0, line.find(' ')) == command;
+    return n;
+  }
+
+ private:
+  void run() {
+    std::vector<zmq::message_t> frames;
+    while (!stopping_) {
+      zmq::pollitem_t items[] = {{front_.handle(), 0, ZMQ_POLLIN, 0}, {back_.handle(), 0, ZMQ_POLLIN, 0}};
+      zmq::poll(items, 2, std::chrono::milliseconds(20));
+      while (zmq::recv_multipart(front_, std::back_inserter(frames), zmq::recv_flags::dontwait)) {
+        {
+          std::lock_guard lock(mutex_);
+          sent_.push_back(frames[0].to_string() + (frames.size() > 1 ? " " + frames[1].to_string() : ""));
+        }
+        zmq::send_multipart(back_, frames);
+        frames.clear();
+      }
+      while (zmq::recv_multipart(back_, std::back_inserter(frames), zmq::recv_flags::dontwait)) {
+        zmq::send_multipart(front_, frames);
+        frames.clear();
+      }
+    }
+  }
+
+  zmq::context_t context_{1};
+  zmq::socket_t front_{context_, zmq::socket_type::dealer};
+  zmq::socket_t back_{context_, zmq::socket_type::dealer};
+  std::string endpoint_;
+  mutable std::mutex mutex_;
+  std::vector<std::string> sent_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
 };
 
 }  // namespace
@@ -227,6 +291,68 @@ BOOST_AUTO_TEST_CASE(a_consumer_that_keeps_dying_on_a_message_dead_letters_it) {
   BOOST_REQUIRE_EQUAL(letters.size(), 1u);
   BOOST_TEST(letters.front().sequence == 1u);
   BOOST_TEST(letters.front().failures == 3);
+}
+
+BOOST_AUTO_TEST_CASE(one_ack_frame_covers_many_messages_and_the_position_reaches_the_last) {
+  // Four writers: appends share commits (group commit), so 1000 cost far fewer fsyncs.
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w)
+    writers.emplace_back([this, w] {
+      for (int i = 0; i < 250; ++i) {
+        const auto id = "m" + std::to_string(w) + "-" + std::to_string(i);
+        BOOST_REQUIRE(journal.append(bus::JournalInput{"akimat", id, "S", "stage", "{}", "<d/>", {{"stage", "{}"}}}).ok());
+      }
+    });
+  for (auto& writer : writers) writer.join();
+  dispatcher.notify();
+
+  RecordingProxy proxy(dispatcher.endpoint());
+  bus::Subscriber consumer(bus::SubscriberConfig{proxy.endpoint(), "bulk", {}, 64, 0});
+  BOOST_TEST(take(consumer, 1000) == range(1, 1000), boost::test_tools::per_element());
+  // Nothing more queued: waiting for the next message sends the ACK held back.
+  BOOST_TEST(!consumer.receive(100ms).has_value());
+  BOOST_REQUIRE(acknowledged_by_all(1000));
+  const auto acks = proxy.count("ACK");
+  BOOST_TEST_MESSAGE("ACK frames for 1000 messages in windows of 64: " << acks);
+  BOOST_TEST(acks >= 1000u / 32);  // at least one per half window: credit never runs out
+  BOOST_TEST(acks <= 100u);
+  BOOST_TEST(proxy.count("NACK") == 0u);
+  auto state = bus::DeliveryState::open(journal.file());
+  BOOST_TEST(eventually([&] { return state.consumer("bulk")->acknowledged == 1000u; }, 5s));  // stored, not only in memory
+}
+
+BOOST_AUTO_TEST_CASE(an_ack_held_back_goes_before_a_nack_and_the_refused_message_comes_again) {
+  for (int i = 1; i <= 20; ++i) append("m" + std::to_string(i), "stage");
+  RecordingProxy proxy(dispatcher.endpoint());
+  bus::Subscriber consumer(bus::SubscriberConfig{proxy.endpoint(), "picky", {}, 64, 0});
+  BOOST_TEST(take(consumer, 10) == range(1, 10), boost::test_tools::per_element());
+  const auto refused = consumer.receive(5s);
+  BOOST_REQUIRE(refused.has_value());
+  BOOST_REQUIRE_EQUAL(refused->sequence, 11u);
+  consumer.refuse(*refused, "not yet");
+  BOOST_TEST(take(consumer, 10) == range(11, 20), boost::test_tools::per_element());  // 11 again, then the rest
+  BOOST_TEST(!consumer.receive(100ms).has_value());
+  BOOST_REQUIRE(acknowledged_by_all(20));
+
+  const auto sent = proxy.sent();
+  const auto nack = std::find(sent.begin(), sent.end(), "NACK 11");
+  BOOST_REQUIRE(nack != sent.end());
+  BOOST_REQUIRE(nack != sent.begin());
+  BOOST_TEST(*(nack - 1) == "ACK 10");  // what was handled reaches the gateway before the NACK
+  auto state = bus::DeliveryState::open(journal.file());
+  const auto failures = state.failures_after("picky", 0);
+  BOOST_REQUIRE_EQUAL(failures.size(), 1u);
+  BOOST_TEST(failures.begin()->first == 11u);
+  BOOST_TEST(failures.begin()->second == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_closing_subscriber_sends_the_ack_it_held_back) {
+  for (int i = 1; i <= 10; ++i) append("m" + std::to_string(i), "stage");
+  {
+    bus::Subscriber consumer(named("brief"));
+    BOOST_TEST(take(consumer, 10) == range(1, 10), boost::test_tools::per_element());
+  }
+  BOOST_REQUIRE(acknowledged_by_all(10));
 }
 
 BOOST_AUTO_TEST_CASE(backlog_past_the_limit_refuses_admission) {

@@ -108,6 +108,34 @@ BOOST_AUTO_TEST_CASE(a_replaced_connection_whose_message_was_handled_since_count
   BOOST_TEST(state.failures_after("restarted", 0).empty());
 }
 
+BOOST_AUTO_TEST_CASE(one_ack_covers_every_message_in_flight_up_to_it) {
+  for (int i = 4; i <= 10; ++i)
+    BOOST_REQUIRE(journal.append(bus::JournalInput{"akimat", "m" + std::to_string(i), "S", "stage", "{}", "<d/>", {{"stage", "{}"}}}).ok());
+  sessions.committed(journal.last_sequence());
+  hello("A", "batched", 4, 0ms);
+  BOOST_TEST(outbox.take() == (std::vector<std::string>{"A WELCOME 0", "A MSG 1", "A MSG 2", "A MSG 3", "A MSG 4"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(sessions.acknowledge("A", 3));  // 1, 2 and 3: one in flight, the window refills
+  BOOST_TEST(outbox.take() == (std::vector<std::string>{"A MSG 5", "A MSG 6", "A MSG 7"}), boost::test_tools::per_element());
+  BOOST_TEST(!sessions.acknowledge("A", 2));  // covered already
+  BOOST_TEST(sessions.acknowledge("A", 6));   // 4, 5 and 6
+  BOOST_TEST(outbox.take() == (std::vector<std::string>{"A MSG 8", "A MSG 9", "A MSG 10"}), boost::test_tools::per_element());
+  BOOST_TEST(sessions.refuse("A", 9, "broken", t0 + 100ms));  // 7 and 8 handled, 9 failed
+  BOOST_TEST(outbox.take() == (std::vector<std::string>{"A REWIND 8", "A MSG 9", "A MSG 10"}), boost::test_tools::per_element());
+  BOOST_TEST(sessions.acknowledge("A", 10));
+  sessions.persist(t0 + 200ms);
+  BOOST_TEST(state.consumer("batched")->acknowledged == 10u);
+  BOOST_TEST(sessions.slowest() == 10u);
+  BOOST_TEST(failures("batched") == (std::vector<std::string>{"9:1"}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_replaced_connection_counts_the_first_message_its_successor_had_not_stored) {
+  hello("A", "crashy", 3, 0ms);  // handles 1 and 2 (its ACK held back), dies on 3
+  sessions.hello("B", bus::HelloRequest{"crashy", "", {}, 3, 2}, t0 + 500ms);  // restarted: it stored 2
+  live_until({"B"}, 3000ms);
+  BOOST_TEST(failures("crashy") == (std::vector<std::string>{"3:1"}), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(acks_and_nacks_of_sequences_not_in_flight_are_ignored) {
   hello("A", "careful", 1, 0ms);
   BOOST_TEST(!sessions.acknowledge("A", 2));

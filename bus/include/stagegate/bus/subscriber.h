@@ -52,7 +52,12 @@ class Subscriber {
   bool denied() const;
   // The next message, or nothing within the timeout ("would block" is not an error).
   std::optional<BusMessage> receive(std::chrono::milliseconds timeout);
-  // After the message is durably handled: releases credit and moves the position.
+  // After the message is durably handled: releases credit and moves the position. Messages
+  // are handled in order, so this covers every earlier one too; the ACK frame goes when
+  // this subscriber next waits for the gateway (receive() with nothing queued), when half
+  // the window is unacknowledged, within 200 ms while messages keep coming, or before a
+  // NACK, HELLO, PING or the destructor. A crash before then means those messages come
+  // again after the restart (drop them by sequence, as after any crash).
   void acknowledge(const BusMessage& message);
   // The consumer cannot handle it: the gateway delivers it again, and after repeated
   // failures moves it to the dead letters. Messages received after it are delivered again.
