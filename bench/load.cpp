@@ -317,7 +317,7 @@ class PerfStat {
  public:
   PerfStat(int pid, std::filesystem::path output) : output_(std::move(output)) {
     for (const char* event : {"fsync", "fdatasync", "futex", "read", "write", "pwrite64", "writev", "sendto", "sendmsg",
-                              "recvfrom", "epoll_wait", "epoll_pwait", "poll", "ppoll"})
+                              "recvfrom", "epoll_wait", "epoll_pwait", "poll", "ppoll", "pread64"})
       if (std::filesystem::exists(std::filesystem::path("/sys/kernel/tracing/events/syscalls") / (std::string("sys_enter_") + event)))
         events_ += std::string(",syscalls:sys_enter_") + event;
     const std::string events = "raw_syscalls:sys_enter,context-switches" + events_;
