@@ -57,11 +57,13 @@ struct Subscriber::Impl {
   std::uint64_t acknowledged = 0;
   // ACK is cumulative (wire.h): one frame for everything handled since the last one. Each
   // frame wakes the gateway's delivery thread and its I/O thread, so while the next message
-  // is already queued here the frame waits; it goes when nothing is queued (the application
-  // has caught up: the gateway sees its position at once), half the window is unacknowledged
-  // (the gateway refills at half credit), kLongestUnsentAck has passed, or another frame is
-  // about to go (NACK, HELLO, PING, close). A crash before it leaves only means redelivery,
-  // which consumers drop by sequence (at least once, as before).
+  // is already queued here the frame waits; it goes when nothing is queued (a named consumer
+  // has caught up: the gateway sees, stores and reports its position at once), half the
+  // window is unacknowledged (the gateway refills at half credit), kLongestUnsentAck has
+  // passed, or another frame is about to go (NACK, HELLO, PING, close). An observer's ACK
+  // only gives credit back (the gateway remembers no position for it and counts no failures),
+  // so an observer does not send one each time it catches up. A crash before the frame leaves
+  // only means redelivery, which consumers drop by sequence (at least once, as before).
   std::uint64_t ack_sent = 0;          // last ACK frame's sequence; acknowledged > ack_sent: one is due
   std::size_t unsent_acks = 0;         // messages acknowledged since that frame
   SteadyClock::time_point first_unsent{};
@@ -141,7 +143,8 @@ struct Subscriber::Impl {
     const auto now = SteadyClock::now();
     if (now - last_heard > kSilenceLimit) {
       hello();
-    } else if (now - last_sent > kPingEvery && !flush_acks()) {
+    } else if (now - last_sent > kPingEvery) {
+      flush_acks();
       send({frame::kPing});
     }
   }
@@ -167,7 +170,7 @@ struct Subscriber::Impl {
     // A frame already queued is taken without a poll (a system call), and while frames are
     // queued acknowledgements wait to go together.
     if (frames.empty() && !zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait)) {
-      flush_acks();  // about to wait: the gateway learns what is handled and may refill credit
+      if (!config.name.empty()) flush_acks();  // about to wait: the gateway learns the position
       check_handshake();
       if (!denied.empty()) return std::nullopt;
       zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
@@ -227,7 +230,8 @@ struct Subscriber::Impl {
     if (unsent_acks++ == 0) first_unsent = now;
     if (unsent_acks * 2 >= config.window || now - first_unsent >= kLongestUnsentAck) {
       flush_acks();
-    } else if (lookahead.empty() && !zmq::recv_multipart(socket, std::back_inserter(lookahead), zmq::recv_flags::dontwait)) {
+    } else if (!config.name.empty() && lookahead.empty() &&
+               !zmq::recv_multipart(socket, std::back_inserter(lookahead), zmq::recv_flags::dontwait)) {
       flush_acks();  // nothing queued: caught up
     }
   }

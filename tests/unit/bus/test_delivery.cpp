@@ -321,6 +321,27 @@ BOOST_AUTO_TEST_CASE(one_ack_frame_covers_many_messages_and_the_position_reaches
   BOOST_TEST(eventually([&] { return state.consumer("bulk")->acknowledged == 1000u; }, 5s));  // stored, not only in memory
 }
 
+BOOST_AUTO_TEST_CASE(an_observer_gives_credit_back_in_few_frames) {
+  RecordingProxy proxy(dispatcher.endpoint());
+  bus::Subscriber observer(bus::SubscriberConfig{proxy.endpoint(), "", {}, 64, 0});
+  BOOST_REQUIRE(observer.wait_ready(5s));
+  std::thread writer([this] {
+    for (int i = 1; i <= 1000; ++i) append("m" + std::to_string(i), "stage");  // one commit each
+  });
+  std::vector<std::uint64_t> received;
+  while (received.size() < 1000) {
+    const auto message = observer.receive(5s);
+    if (!message) break;
+    received.push_back(message->sequence);
+  }
+  writer.join();
+  BOOST_TEST(received == range(1, 1000), boost::test_tools::per_element());  // credit never ran out
+  const auto acks = proxy.count("ACK");
+  BOOST_TEST_MESSAGE("an observer's ACK frames for 1000 messages in windows of 64: " << acks);
+  BOOST_TEST(acks >= 1000u / 32);
+  BOOST_TEST(acks <= 100u);
+}
+
 BOOST_AUTO_TEST_CASE(an_ack_held_back_goes_before_a_nack_and_the_refused_message_comes_again) {
   for (int i = 1; i <= 20; ++i) append("m" + std::to_string(i), "stage");
   RecordingProxy proxy(dispatcher.endpoint());

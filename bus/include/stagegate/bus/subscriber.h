@@ -18,7 +18,8 @@ namespace stagegate::bus {
 struct SubscriberConfig {
   std::string endpoint = "tcp://127.0.0.1:5556";
   // Empty: an observer that starts at the end of the journal (or after `processed`), is not
-  // remembered by the gateway, and acknowledges by itself on receive.
+  // remembered by the gateway, and acknowledges by itself on receive (one ACK frame per half
+  // window or 200 ms at most: its ACKs only give credit back).
   std::string name;
   std::vector<std::string> topics;  // empty: all
   std::size_t window = 64;          // messages in flight at most (the credit)
