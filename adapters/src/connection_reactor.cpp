@@ -7,7 +7,6 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
-#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -89,13 +88,6 @@ std::optional<ClientCertificate> verified_peer(SSL* ssl) {
   return identity;
 }
 
-bool wait_for(int fd, short events, Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-  if (left <= 0) return false;
-  pollfd watched{fd, events, 0};
-  return ::poll(&watched, 1, static_cast<int>(left)) > 0 && !(watched.revents & (POLLERR | POLLNVAL));
-}
-
 }  // namespace
 
 Connection::Connection(int fd, SslHandle ssl, HttpRequestLimits limits, std::atomic<int>& open_count)
@@ -111,30 +103,32 @@ Connection::~Connection() {
   open_count_.fetch_sub(1);
 }
 
-bool Connection::write_all(std::string_view bytes, Clock::time_point deadline) {
-  while (!bytes.empty()) {
+std::optional<std::size_t> Connection::write_some(std::string_view bytes) {
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    const auto rest = bytes.substr(written);
     if (ssl_) {
       ERR_clear_error();
-      const int written = SSL_write(ssl_.get(), bytes.data(), static_cast<int>(bytes.size()));
-      if (written > 0) {
-        bytes.remove_prefix(static_cast<std::size_t>(written));
+      const int sent = SSL_write(ssl_.get(), rest.data(), static_cast<int>(rest.size()));
+      if (sent > 0) {
+        written += static_cast<std::size_t>(sent);
         continue;
       }
-      const int error = SSL_get_error(ssl_.get(), written);
-      if (error == SSL_ERROR_WANT_WRITE && wait_for(fd_, POLLOUT, deadline)) continue;
-      if (error == SSL_ERROR_WANT_READ && wait_for(fd_, POLLIN, deadline)) continue;
-      return false;
+      const int error = SSL_get_error(ssl_.get(), sent);
+      if (error == SSL_ERROR_WANT_WRITE || error == SSL_ERROR_WANT_READ) return written;
+      ERR_clear_error();
+      return std::nullopt;
     }
-    const auto sent = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    const auto sent = ::send(fd_, rest.data(), rest.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent > 0) {
-      bytes.remove_prefix(static_cast<std::size_t>(sent));
+      written += static_cast<std::size_t>(sent);
       continue;
     }
     if (sent < 0 && errno == EINTR) continue;
-    if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait_for(fd_, POLLOUT, deadline)) continue;
-    return false;
+    if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return written;
+    return std::nullopt;
   }
-  return true;
+  return written;
 }
 
 ConnectionReactor::ConnectionReactor(ReactorConfig config, RequestSink sink, TooLargeResponse too_large)
@@ -253,7 +247,8 @@ void ConnectionReactor::on_event(int fd, unsigned events) {
   Connection& connection = *found->second;
   if (events & EPOLLERR) return close_connection(fd);
   // Writability was only wanted for one OpenSSL step: back to waiting for bytes.
-  if ((events & EPOLLOUT) && connection.phase != Connection::Phase::handshake) watch(fd, EPOLLIN | EPOLLRDHUP, false);
+  if ((events & EPOLLOUT) && connection.phase != Connection::Phase::handshake && connection.phase != Connection::Phase::writing)
+    watch(fd, EPOLLIN | EPOLLRDHUP, false);
   switch (connection.phase) {
     case Connection::Phase::handshake:
       handshake(connection);
@@ -263,6 +258,8 @@ void ConnectionReactor::on_event(int fd, unsigned events) {
     case Connection::Phase::idle:
       read_request(connection);
       break;
+    case Connection::Phase::writing:
+      return write_unsent(fd, connection);
     case Connection::Phase::draining:
       drain(connection);
       break;
@@ -384,14 +381,39 @@ void ConnectionReactor::take_resumed() {
   }
   for (auto& connection : resumed) {
     const int fd = connection->fd();
-    connection->phase = Connection::Phase::idle;
-    connection->deadline = Clock::now() + config_.keep_alive_timeout;
     Connection& kept = *connection;
     connections_.emplace(fd, std::move(connection));
-    watch(fd, EPOLLIN | EPOLLRDHUP, true);
-    // A pipelined request may already be buffered whole.
-    if (kept.reader().next_request() != ReadState::need_more) after_read(fd, kept);
+    if (kept.unsent.empty()) {
+      watch(fd, EPOLLIN | EPOLLRDHUP, true);
+      await_next_request(fd, kept);
+      continue;
+    }
+    // The client reads slowly: the rest goes as it reads, within the write deadline.
+    kept.phase = Connection::Phase::writing;
+    kept.deadline = Clock::now() + config_.write_timeout;
+    watch(fd, EPOLLOUT, true);
   }
+}
+
+void ConnectionReactor::write_unsent(int fd, Connection& connection) {
+  const auto written = connection.write_some(connection.unsent);
+  if (!written) return close_connection(fd);
+  connection.unsent.erase(0, *written);
+  if (!connection.unsent.empty()) {
+    // TLS may need to read before it can write (a key update): wait for either.
+    if (connection.ssl()) watch(fd, EPOLLOUT | EPOLLIN, false);
+    return;
+  }
+  if (connection.close_after_unsent) return close_connection(fd);
+  watch(fd, EPOLLIN | EPOLLRDHUP, false);
+  await_next_request(fd, connection);
+}
+
+void ConnectionReactor::await_next_request(int fd, Connection& connection) {
+  connection.phase = Connection::Phase::idle;
+  connection.deadline = Clock::now() + config_.keep_alive_timeout;
+  // A pipelined request may already be buffered whole.
+  if (connection.reader().next_request() != ReadState::need_more) after_read(fd, connection);
 }
 
 void ConnectionReactor::sweep_deadlines() {

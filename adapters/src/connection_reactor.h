@@ -2,8 +2,9 @@
 // One thread reads every connection with epoll on non-blocking sockets (TLS handshakes
 // included) and hands only COMPLETE requests to the worker pool. A slow or silent client
 // then costs a socket and a buffer, never a worker, and every connection has a whole-request
-// deadline. A worker owns a connection exclusively while it writes the response, then gives
-// it back (keep-alive) or closes it.
+// deadline. A worker owns a connection exclusively from a complete request until its response
+// is written, then gives it back (keep-alive) or closes it; what the socket does not take at
+// once the reactor writes as the client reads, so a client that never reads holds no thread.
 #include <openssl/ssl.h>
 
 #include <atomic>
@@ -32,7 +33,7 @@ using SslHandle = std::unique_ptr<SSL, FreeSsl>;
 
 class Connection {
  public:
-  enum class Phase { handshake, reading, idle, draining };
+  enum class Phase { handshake, reading, idle, writing, draining };
 
   Connection(int fd, SslHandle ssl, HttpRequestLimits limits, std::atomic<int>& open_count);
   ~Connection();  // closes the socket (TLS: a best-effort close_notify)
@@ -45,9 +46,13 @@ class Connection {
   const std::optional<ClientCertificate>& client_certificate() const { return client_certificate_; }
   void set_client_certificate(std::optional<ClientCertificate> certificate) { client_certificate_ = std::move(certificate); }
 
-  // Writes all of bytes (MSG_NOSIGNAL, or SSL_write) unless the peer is gone or the deadline
-  // passes first: a client that never reads cannot hold the writer longer than that.
-  bool write_all(std::string_view bytes, Clock::time_point deadline);
+  // Writes what the socket takes now (MSG_NOSIGNAL, or SSL_write), never waiting: the bytes
+  // written, or nothing when the peer is gone or the connection failed.
+  std::optional<std::size_t> write_some(std::string_view bytes);
+
+  // The rest of a response the socket did not take, and what follows it being written.
+  std::string unsent;
+  bool close_after_unsent = false;
 
   Phase phase = Phase::reading;
   Clock::time_point deadline;
@@ -67,6 +72,7 @@ struct ReactorConfig {
   int max_connections = 1024;
   std::chrono::milliseconds request_timeout{10'000};
   std::chrono::milliseconds keep_alive_timeout{5'000};
+  std::chrono::milliseconds write_timeout{30'000};  // to write a response the client reads slowly
   HttpRequestLimits limits;
   SSL_CTX* tls = nullptr;  // not owned; null for plain HTTP
 };
@@ -89,7 +95,8 @@ class ConnectionReactor {
 
   void run();   // serves until stop()
   void stop();  // any thread
-  // From a worker after a keep-alive response: the connection waits for its next request.
+  // From a worker after a response: the connection writes what is left of it (`unsent`),
+  // then waits for its next request, or closes (`close_after_unsent`).
   void resume(std::unique_ptr<Connection> connection);
 
  private:
@@ -100,6 +107,8 @@ class ConnectionReactor {
   void after_read(int fd, Connection& connection);
   void refuse(Connection& connection, std::string_view response);
   void drain(Connection& connection);
+  void write_unsent(int fd, Connection& connection);
+  void await_next_request(int fd, Connection& connection);
   void watch(int fd, unsigned events, bool add);
   void close_connection(int fd);
   void take_resumed();

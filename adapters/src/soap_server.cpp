@@ -47,6 +47,7 @@ ReactorConfig reactor_config(const ServerConfig& config, SSL_CTX* tls) {
   reactor.max_connections = std::max(1, config.max_connections);
   reactor.request_timeout = std::chrono::seconds(std::max(1, config.request_timeout_seconds));
   reactor.keep_alive_timeout = std::chrono::seconds(std::max(1, config.keep_alive_timeout_seconds));
+  reactor.write_timeout = std::chrono::seconds(std::max(1, config.io_timeout_seconds));
   reactor.limits.max_body_bytes = config.max_request_bytes;
   reactor.tls = tls;
   return reactor;
@@ -116,6 +117,51 @@ std::string wsdl_response(const ServerConfig& config, int port, std::string_view
          "\r\n" + connection_header(config, keep_alive) + "\r\n\r\n" + body;
 }
 
+// What the workers take: a connection with a complete request, or a task to run with the
+// worker's own gSOAP service (a response whose commit completed).
+struct WorkerTask {
+  std::unique_ptr<Connection> connection;
+  std::function<void(SyncChannelService&)> run;
+};
+
+// The worker queue, shared with completions that may arrive after the server stopped (a
+// commit the shutdown did not wait for): they find it closed and drop their connection.
+struct WorkQueue {
+  std::mutex mutex;
+  std::condition_variable ready;
+  std::condition_variable settled;  // in_flight fell to zero
+  std::deque<WorkerTask> tasks;     // connections: at most one per open connection
+  bool closed = false;              // workers stop; posts are dropped
+  int in_flight = 0;                // messages handed on whose response is not written yet
+
+  bool post(WorkerTask task) {
+    {
+      std::lock_guard lock(mutex);
+      if (closed) return false;
+      tasks.push_back(std::move(task));
+    }
+    ready.notify_one();
+    return true;
+  }
+
+  void settle_one() {
+    std::lock_guard lock(mutex);
+    if (--in_flight == 0) settled.notify_all();
+  }
+};
+
+// The queue and service of the worker running on this thread: a completion that arrives
+// on a worker of its own server answers at once, anywhere else it is posted.
+thread_local WorkQueue* current_queue = nullptr;
+thread_local SyncChannelService* current_service = nullptr;
+
+// A SendMessage handed on, until its response is written.
+struct PendingResponse {
+  std::unique_ptr<Connection> connection;
+  SyncChannelService::ReplyTo reply_to;
+  bool keep_alive = false;
+};
+
 }  // namespace
 
 struct SoapServer::Impl {
@@ -123,12 +169,11 @@ struct SoapServer::Impl {
   ServerConfig config;
   SslContext tls;  // null for plain HTTP
   SyncChannelService refuser;  // reactor thread only: composes 413 refusals
-  std::mutex mutex;
-  std::condition_variable ready;
-  std::deque<std::unique_ptr<Connection>> pending;  // at most one per open connection: bounded by the cap
-  bool stopping = false;
+  std::shared_ptr<WorkQueue> queue = std::make_shared<WorkQueue>();
+  bool stopped = false;
   ConnectionReactor reactor;
-  std::vector<std::thread> threads;
+  std::thread reactor_thread;
+  std::vector<std::thread> workers;
 
   Impl(MessageHandler& h, ServerConfig c)
       : handler(h),
@@ -138,43 +183,96 @@ struct SoapServer::Impl {
         reactor(reactor_config(config, tls.get()), [this](std::unique_ptr<Connection> connection) { enqueue(std::move(connection)); },
                 [this](const std::string& reason) { return refuser.refusal_response(refuse(Code::Malformed, reason), 413); }) {}
 
-  void enqueue(std::unique_ptr<Connection> connection) {
-    {
-      std::lock_guard lock(mutex);
-      pending.push_back(std::move(connection));
-    }
-    ready.notify_one();
+  void enqueue(std::unique_ptr<Connection> connection) { queue->post(WorkerTask{std::move(connection), nullptr}); }
+
+  int worker_count() const {
+    if (config.workers > 0) return config.workers;
+    return std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
   }
 
   void worker_loop() {
     SyncChannelService service(handler, config);
+    current_queue = queue.get();
+    current_service = &service;
     for (;;) {
-      std::unique_ptr<Connection> connection;
+      WorkerTask task;
       {
-        std::unique_lock lock(mutex);
-        ready.wait(lock, [&] { return stopping || !pending.empty(); });
-        if (stopping) return;
-        connection = std::move(pending.front());
-        pending.pop_front();
+        std::unique_lock lock(queue->mutex);
+        queue->ready.wait(lock, [&] { return queue->closed || !queue->tasks.empty(); });
+        if (queue->closed) break;
+        task = std::move(queue->tasks.front());
+        queue->tasks.pop_front();
       }
-      respond(service, std::move(connection));
+      if (task.run) task.run(service);
+      else serve(service, std::move(task.connection));
     }
+    current_queue = nullptr;
+    current_service = nullptr;
   }
 
-  void respond(SyncChannelService& service, std::unique_ptr<Connection> connection) {
+  void serve(SyncChannelService& service, std::unique_ptr<Connection> connection) {
     auto& reader = connection->reader();
-    bool keep_alive = reader.keep_alive();
-    std::string response;
-    if (is_health(reader.method(), reader.target())) {
-      response = health_response(config, keep_alive);
-    } else if (is_wsdl(reader.method(), reader.target())) {
-      response = wsdl_response(config, reactor.port(), reader.request(), keep_alive);
-    } else {
-      response = service.serve_bytes(reader.request(), connection->client_certificate());
-      keep_alive = keep_alive && offer_keep_alive(response, config);
+    const bool keep_alive = reader.keep_alive();
+    if (is_health(reader.method(), reader.target())) return deliver(std::move(connection), health_response(config, keep_alive), keep_alive);
+    if (is_wsdl(reader.method(), reader.target()))
+      return deliver(std::move(connection), wsdl_response(config, reactor.port(), reader.request(), keep_alive), keep_alive);
+    auto served = service.receive(reader.request(), connection->client_certificate());
+    if (!served.message) return answer(std::move(connection), std::move(served.response), keep_alive);
+    {
+      std::lock_guard lock(queue->mutex);
+      ++queue->in_flight;
     }
-    const auto deadline = Clock::now() + std::chrono::seconds(std::max(1, config.io_timeout_seconds));
-    if (connection->write_all(response, deadline) && keep_alive) reactor.resume(std::move(connection));
+    auto pending = std::make_shared<PendingResponse>(PendingResponse{std::move(connection), std::move(served.reply_to), keep_alive});
+    handler.handle_async(std::move(*served.message), [this, queue = queue, pending](Result<Receipt> outcome) {
+      if (current_queue == queue.get()) return respond(*current_service, *pending, outcome);
+      const bool posted = queue->post(WorkerTask{nullptr, [this, pending, outcome](SyncChannelService& service) {
+                                                   respond(service, *pending, outcome);
+                                                 }});
+      if (!posted) queue->settle_one();  // stopped: the connection closes unanswered
+    });
+  }
+
+  void respond(SyncChannelService& service, PendingResponse& pending, const Result<Receipt>& outcome) {
+    answer(std::move(pending.connection), service.complete(pending.reply_to, outcome), pending.keep_alive);
+    queue->settle_one();
+  }
+
+  // A SOAP response: keep-alive only when it frames itself.
+  void answer(std::unique_ptr<Connection> connection, std::string response, bool keep_alive) {
+    keep_alive = keep_alive && offer_keep_alive(response, config);
+    deliver(std::move(connection), std::move(response), keep_alive);
+  }
+
+  // Writes what the socket takes now; the reactor writes the rest as the client reads, and
+  // keeps or closes the connection after it.
+  void deliver(std::unique_ptr<Connection> connection, std::string response, bool keep_alive) {
+    const auto written = connection->write_some(response);
+    if (!written) return;  // the peer is gone: closed here
+    if (*written == response.size() && !keep_alive) return;
+    connection->unsent = std::move(response);
+    connection->unsent.erase(0, *written);
+    connection->close_after_unsent = !keep_alive;
+    reactor.resume(std::move(connection));
+  }
+
+  void stop() {
+    if (std::exchange(stopped, true)) return;
+    reactor.stop();
+    if (reactor_thread.joinable()) reactor_thread.join();
+    {
+      // Messages handed on are answered when their commit completes, which takes a moment;
+      // past the write deadline the connections close unanswered (the providers retry and
+      // get the first receipt).
+      std::unique_lock lock(queue->mutex);
+      queue->settled.wait_for(lock, std::chrono::seconds(std::max(1, config.io_timeout_seconds)),
+                              [&] { return queue->in_flight == 0; });
+      queue->closed = true;
+    }
+    queue->ready.notify_all();
+    for (auto& worker : workers) worker.join();
+    workers.clear();
+    std::lock_guard lock(queue->mutex);
+    queue->tasks.clear();
   }
 };
 
@@ -189,23 +287,22 @@ SoapServer::~SoapServer() { stop(); }
 int SoapServer::port() const { return impl_->reactor.port(); }
 
 void SoapServer::start() {
-  if (!impl_->threads.empty()) return;
-  impl_->threads.emplace_back([this] { impl_->reactor.run(); });
-  for (int i = 0; i < std::max(1, impl_->config.workers); ++i)
-    impl_->threads.emplace_back([this] { impl_->worker_loop(); });
+  if (impl_->reactor_thread.joinable() || impl_->stopped) return;
+  impl_->reactor_thread = std::thread([this] { impl_->reactor.run(); });
+  for (int i = 0; i < impl_->worker_count(); ++i) impl_->workers.emplace_back([this] { impl_->worker_loop(); });
 }
 
-void SoapServer::stop() {
+void SoapServer::stop() { impl_->stop(); }
+
+void SoapServer::run_on_workers(std::vector<std::function<void()>> tasks) {
+  auto& queue = *impl_->queue;
   {
-    std::lock_guard lock(impl_->mutex);
-    if (impl_->stopping) return;
-    impl_->stopping = true;
+    std::lock_guard lock(queue.mutex);
+    if (queue.closed) return;
+    for (auto& task : tasks) queue.tasks.push_back(WorkerTask{nullptr, [task = std::move(task)](SyncChannelService&) { task(); }});
   }
-  impl_->reactor.stop();
-  impl_->ready.notify_all();
-  for (auto& thread : impl_->threads) thread.join();
-  impl_->threads.clear();
-  impl_->pending.clear();
+  if (tasks.size() == 1) queue.ready.notify_one();
+  else queue.ready.notify_all();
 }
 
 }  // namespace stagegate::adapters

@@ -59,6 +59,23 @@ std::string http_response(int status, const char* extra_header, bool soap12, std
   return response;
 }
 
+// The second half of the generated serve___sci__SendMessage: the response, counted and sent.
+int send_response(soap* ctx, sc__SendMessageResponse& response) {
+  ctx->encodingStyle = nullptr;  // SOAP literal style
+  soap_serializeheader(ctx);
+  response.soap_serialize(ctx);
+  if (soap_begin_count(ctx)) return ctx->error;
+  if ((ctx->mode & SOAP_IO_LENGTH) &&
+      (soap_envelope_begin_out(ctx) || soap_putheader(ctx) || soap_body_begin_out(ctx) ||
+       response.soap_put(ctx, "sc:SendMessageResponse", "") || soap_body_end_out(ctx) || soap_envelope_end_out(ctx)))
+    return ctx->error;
+  if (soap_end_count(ctx) || soap_response(ctx, SOAP_OK) || soap_envelope_begin_out(ctx) || soap_putheader(ctx) ||
+      soap_body_begin_out(ctx) || response.soap_put(ctx, "sc:SendMessageResponse", "") || soap_body_end_out(ctx) ||
+      soap_envelope_end_out(ctx) || soap_end_send(ctx))
+    return ctx->error;
+  return SOAP_OK;
+}
+
 }  // namespace
 
 void configure_server_context(soap* ctx, const ServerConfig& config) {
@@ -87,9 +104,15 @@ ISyncChannelHttpBindingService* SyncChannelService::copy() {
 }
 
 std::string SyncChannelService::serve_bytes(std::string_view request, const std::optional<ClientCertificate>& client_certificate) {
+  auto served = receive(request, client_certificate);
+  if (!served.message) return std::move(served.response);
+  return complete(served.reply_to, handler_.handle(*served.message));
+}
+
+SyncChannelService::Served SyncChannelService::receive(std::string_view request, const std::optional<ClientCertificate>& client_certificate) {
   std::string joined;
   const auto body = plain_body(request, joined);
-  if (!body) return serve_http(request, client_certificate);
+  if (!body) return Served{serve_http(request, client_certificate), std::nullopt, {}};
   client_certificate_ = client_certificate;
   std::string stripped;
   std::string_view parsed = *body;
@@ -102,10 +125,50 @@ std::string SyncChannelService::serve_bytes(std::string_view request, const std:
   envelope.reserve(2048);
   body_bound_.start_connection(soap);
   body_bound_.begin_in_memory(soap, parsed, envelope);
+  deferring_ = true;
   // The generated serve() for one request, without its keep-alive loop (the reactor keeps
-  // connections), whose next round reset the context once more per request.
+  // connections), whose next round reset the context once more per request. A SendMessage
+  // to defer stops it (SOAP_STOP) with nothing written.
   if (soap_begin_serve(soap) == SOAP_OK && dispatch() != SOAP_OK && soap->error != SOAP_OK && soap->error < SOAP_STOP)
     soap_send_fault(soap);
+  deferring_ = false;
+  client_certificate_.reset();
+  request_data_.reset();
+  if (deferred_) {
+    destroy();
+    body_bound_.end_in_memory(soap);
+    Served served = std::move(*deferred_);
+    deferred_.reset();
+    return served;
+  }
+  return Served{finish_in_memory(envelope), std::nullopt, {}};
+}
+
+std::string SyncChannelService::complete(const ReplyTo& reply_to, const Result<Receipt>& outcome) {
+  std::string envelope;
+  envelope.reserve(2048);
+  body_bound_.start_connection(soap);
+  body_bound_.begin_in_memory(soap, {}, envelope);
+  soap_begin(soap);
+  soap_set_version(soap, reply_to.soap_version);
+  if (!outcome) {
+    contract_fault(soap, outcome.refusal());
+    soap_send_fault(soap);
+    return finish_in_memory(envelope);
+  }
+  sc__SendMessageResponse response;
+  response.soap_default(soap);
+  fill_response(response, reply_to, outcome.value());
+  if (send_response(soap, response) != SOAP_OK) {
+    envelope.clear();  // half an envelope is no answer
+    destroy();
+    body_bound_.end_in_memory(soap);
+    return refusal_response(refuse(Code::Internal, "the response could not be written"), 500);
+  }
+  return finish_in_memory(envelope);
+}
+
+std::string SyncChannelService::finish_in_memory(std::string& envelope) {
   const int error = soap->error;
   const bool soap12 = soap->version == 2;
   int status = error == SOAP_OK ? 200 : 500;
@@ -114,8 +177,6 @@ std::string SyncChannelService::serve_bytes(std::string_view request, const std:
   const char* extra_header = body_bound_.extra_header();
   destroy();
   body_bound_.end_in_memory(soap);
-  client_certificate_.reset();
-  request_data_.reset();
   if (envelope.empty()) return refusal_response(refuse(Code::Malformed, "the body is not a SOAP envelope"), 500);
   return http_response(status, extra_header, soap12, envelope);
 }
@@ -174,25 +235,34 @@ int SyncChannelService::SendMessage(sc__SendMessage* request, sc__SendMessageRes
   if (!document) return contract_fault(soap, document.refusal());
   message.document = std::move(document).value();
 
+  ReplyTo reply_to{message.message_id, info.correlationId ? std::optional<std::string>(*info.correlationId) : std::nullopt,
+                   info.sessionId ? std::optional<std::string>(*info.sessionId) : std::nullopt, soap->version};
+  if (deferring_) {
+    deferred_ = Served{{}, std::move(message), std::move(reply_to)};
+    return SOAP_STOP;  // no response now: complete() writes it
+  }
   const auto outcome = handler_.handle(message);
   if (!outcome) return contract_fault(soap, outcome.refusal());
+  fill_response(response, reply_to, outcome.value());
+  return SOAP_OK;
+}
 
+void SyncChannelService::fill_response(sc__SendMessageResponse& response, const ReplyTo& reply_to, const Receipt& receipt) {
   auto* reply = soap_new_sc__SyncSendMessageResponse(soap);
   reply->responseInfo = soap_new_sc__SyncMessageInfoResponse(soap);
-  reply->responseInfo->messageId = message.message_id;
-  if (info.correlationId) reply->responseInfo->correlationId = soap_new_std__string(soap);
-  if (info.correlationId) *reply->responseInfo->correlationId = *info.correlationId;
-  if (info.sessionId) reply->responseInfo->sessionId = soap_new_std__string(soap);
-  if (info.sessionId) *reply->responseInfo->sessionId = *info.sessionId;
+  reply->responseInfo->messageId = reply_to.message_id;
+  if (reply_to.correlation_id) reply->responseInfo->correlationId = soap_new_std__string(soap);
+  if (reply_to.correlation_id) *reply->responseInfo->correlationId = *reply_to.correlation_id;
+  if (reply_to.session_id) reply->responseInfo->sessionId = soap_new_std__string(soap);
+  if (reply_to.session_id) *reply->responseInfo->sessionId = *reply_to.session_id;
   reply->responseInfo->responseDate = now_utc();
   reply->responseInfo->status = soap_new_sc__StatusInfo(soap);
   reply->responseInfo->status->code = "SCSS001";
   reply->responseInfo->status->message =
-      outcome->duplicate ? "Duplicate of an accepted message; first receipt returned" : "Accepted and journaled";
+      receipt.duplicate ? "Duplicate of an accepted message; first receipt returned" : "Accepted and journaled";
   reply->responseData = soap_new_sc__ResponseData(soap);
-  reply->responseData->data = soap_strdup(soap, receipt_to_xml(outcome.value()).c_str());
+  reply->responseData->data = soap_strdup(soap, receipt_to_xml(receipt).c_str());
   response.response = reply;
-  return SOAP_OK;
 }
 
 }  // namespace stagegate::adapters

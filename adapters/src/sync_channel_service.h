@@ -26,11 +26,35 @@ class SyncChannelService final : public ISyncChannelHttpBindingService {
   // client_certificate: the TLS client certificate the request came with, if any.
   std::string serve_bytes(std::string_view request, const std::optional<ClientCertificate>& client_certificate = std::nullopt);
 
+  // What a SendMessage's response repeats from its request.
+  struct ReplyTo {
+    std::string message_id;
+    std::optional<std::string> correlation_id;
+    std::optional<std::string> session_id;
+    short soap_version = 1;
+  };
+  // receive()'s result: the whole response, or a well-formed SendMessage whose message is to be
+  // handled (handle_async) and answered by complete() once its outcome is known.
+  struct Served {
+    std::string response;
+    std::optional<InboundMessage> message;
+    ReplyTo reply_to;
+  };
+  // serve_bytes() up to the handler: the gSOAP context is free again when this returns, so a
+  // worker serves other requests while the message waits for the journal.
+  Served receive(std::string_view request, const std::optional<ClientCertificate>& client_certificate = std::nullopt);
+  // The whole HTTP response to a deferred SendMessage (200 with the receipt, or the fault).
+  std::string complete(const ReplyTo& reply_to, const Result<Receipt>& outcome);
+
   // A whole HTTP response carrying the refusal as a contract fault, with this HTTP status
   // (413 for an oversized request).
   std::string refusal_response(const Refusal& refusal, int http_status);
 
  private:
+  // The head and the envelope gSOAP wrote to memory, after the request's context is freed.
+  std::string finish_in_memory(std::string& envelope);
+  void fill_response(sc__SendMessageResponse& response, const ReplyTo& reply_to, const Receipt& receipt);
+
   // Compressed bodies (Content-Encoding): gSOAP reads the whole HTTP request itself.
   std::string serve_http(std::string_view request, const std::optional<ClientCertificate>& client_certificate);
 
@@ -41,6 +65,9 @@ class SyncChannelService final : public ISyncChannelHttpBindingService {
   // requestData/data's content, taken from the body when the locator found it (gSOAP then
   // parsed the envelope with that element emptied).
   std::optional<std::string_view> request_data_;
+  // receive(): SendMessage keeps the message here instead of handling it.
+  bool deferring_ = false;
+  std::optional<Served> deferred_;
 };
 
 // Applies limits, timeouts, UTF-8 handling, ?wsdl and the fault hook to a gSOAP context.

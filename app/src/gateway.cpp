@@ -34,14 +34,31 @@ class LoggedHandler final : public MessageHandler {
   Result<Receipt> handle(const InboundMessage& message) override {
     const auto started = std::chrono::steady_clock::now();
     auto result = inner_.handle(message);
+    log(message, result, started);
+    return result;
+  }
+
+  void handle_async(InboundMessage message, Completion done) override {
+    const auto started = std::chrono::steady_clock::now();
+    // What the line needs, kept before the message moves on: the identifiers, not the document.
+    InboundMessage identifiers;
+    identifiers.message_id = message.message_id;
+    identifiers.sender_id = message.sender_id;
+    identifiers.service_id = message.service_id;
+    inner_.handle_async(std::move(message), [this, identifiers = std::move(identifiers), started, done = std::move(done)](Result<Receipt> result) {
+      log(identifiers, result, started);
+      done(std::move(result));
+    });
+  }
+
+ private:
+  void log(const InboundMessage& message, const Result<Receipt>& result, std::chrono::steady_clock::time_point started) {
     const auto latency = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     const auto line = format_ == LogFormat::Json ? json_line(message, result, latency) : text_line(message, result);
     std::lock_guard lock(mutex_);
     std::clog << line;
-    return result;
   }
 
- private:
   // Fields the client chose are quoted and escaped: none can start a line of its own.
   static std::string text_line(const InboundMessage& message, const Result<Receipt>& result) {
     std::ostringstream line;
@@ -94,14 +111,31 @@ class MeasuredHandler final : public MessageHandler {
   Result<Receipt> handle(const InboundMessage& message) override {
     const auto started = std::chrono::steady_clock::now();
     auto result = inner_.handle(message);
-    const bool authenticated = result.ok() || result.refusal().code != Code::SenderAuth;
-    metrics_.record_request(message.service_id, message.sender_id, authenticated,
-                            result ? std::string_view("SCSS001") : contract_code(result.refusal().code),
-                            std::chrono::steady_clock::now() - started);
+    record(message.service_id, message.sender_id, result, started);
     return result;
   }
 
+  void handle_async(InboundMessage message, Completion done) override {
+    const auto started = std::chrono::steady_clock::now();
+    // Copied before the call: the message parameter may be moved into before the lambda is made.
+    std::string service_id = message.service_id;
+    std::string sender_id = message.sender_id;
+    inner_.handle_async(std::move(message), [this, service_id = std::move(service_id), sender_id = std::move(sender_id), started,
+                                             done = std::move(done)](Result<Receipt> result) {
+      record(service_id, sender_id, result, started);
+      done(std::move(result));
+    });
+  }
+
  private:
+  void record(const std::string& service_id, const std::string& sender_id, const Result<Receipt>& result,
+              std::chrono::steady_clock::time_point started) {
+    const bool authenticated = result.ok() || result.refusal().code != Code::SenderAuth;
+    metrics_.record_request(service_id, sender_id, authenticated,
+                            result ? std::string_view("SCSS001") : contract_code(result.refusal().code),
+                            std::chrono::steady_clock::now() - started);
+  }
+
   MessageHandler& inner_;
   GatewayMetrics& metrics_;
 };
@@ -141,6 +175,9 @@ struct Gateway::Impl {
         .add(admit(dispatcher))
         .add(append_to_journal(journal, nullptr));
     journal.on_commit([this](std::uint64_t) { dispatcher.notify(); });
+    // Each commit's completions go to the server's workers at once: the committer goes back to
+    // the disk, and the logging, metrics and responses run in parallel.
+    journal.complete_on([this](std::vector<std::function<void()>> completions) { server.run_on_workers(std::move(completions)); });
     pipeline.observe([this](std::string_view step, std::chrono::steady_clock::duration elapsed, const Exchange& exchange) {
       metrics.record_step(step, elapsed);
       if (step == "verify_signature" && exchange.verified && exchange.provider)
@@ -151,6 +188,9 @@ struct Gateway::Impl {
 
   ~Impl() {
     server.stop();
+    // A commit the server's shutdown did not wait for completes into nothing (the server
+    // and the handlers go first).
+    journal.complete_on([](std::vector<std::function<void()>>) {});
     journal.on_commit(nullptr);
   }
 

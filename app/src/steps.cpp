@@ -139,23 +139,35 @@ class AppendToJournal final : public Step {
   AppendToJournal(bus::Journal& journal, std::function<void()> on_appended)
       : journal_(journal), on_appended_(std::move(on_appended)) {}
   std::string_view name() const override { return "append_to_journal"; }
-  Status process(Exchange& exchange) override {
+  Status process(Exchange& exchange) override { return record(exchange, journal_.append(input_from(exchange))); }
+
+  void process_async(Exchange& exchange, std::function<void(Status)> done) override {
+    journal_.append_async(input_from(exchange), [this, &exchange, done = std::move(done)](Result<Receipt> receipt) {
+      done(record(exchange, std::move(receipt)));
+    });
+  }
+
+ private:
+  // The exchange is done with the normalized payload and the routes: they move.
+  static bus::JournalInput input_from(Exchange& exchange) {
     bus::JournalInput input;
     input.sender_id = exchange.inbound.sender_id;
     input.message_id = exchange.inbound.message_id;
     input.service_id = exchange.inbound.service_id;
     input.topic = exchange.topic;
-    input.payload = exchange.payload;
+    input.payload = std::move(exchange.payload);
     input.document = exchange.inbound.document;
     for (auto& route : exchange.routes) input.routes.push_back({std::move(route.destination), std::move(route.payload)});
-    auto receipt = journal_.append(input);
+    return input;
+  }
+
+  Status record(Exchange& exchange, Result<Receipt> receipt) {
     if (!receipt) return receipt.refusal();
     exchange.receipt = receipt.value();
     if (!receipt->duplicate && on_appended_) on_appended_();
     return proceed();
   }
 
- private:
   bus::Journal& journal_;
   std::function<void()> on_appended_;
 };

@@ -234,7 +234,15 @@ void DeliverySessions::fill_window(Session& session, Clock::time_point now) {
     while (session.in_flight.size() < session.window && session.scanned < last) {
       const auto wanted = session.window - session.in_flight.size();
       const auto entries = journal_.read_after(session.scanned, wanted, session.topics);
+      bool past_last = false;
       for (const auto& entry : entries) {
+        // Committed but not yet announced (the reader sees a commit before the committer's
+        // notify): sent after the notify, or the consumer's ACK of it would be "beyond the
+        // journal" and refused.
+        if (entry.sequence > last) {
+          past_last = true;
+          break;
+        }
         if (const auto failed = session.failures.find(entry.sequence);
             failed != session.failures.end() && failed->second >= options_.max_failures) {
           session.scanned = entry.sequence;
@@ -248,8 +256,8 @@ void DeliverySessions::fill_window(Session& session, Clock::time_point now) {
         session.scanned = entry.sequence;
         session.in_flight.push_back(entry.sequence);
       }
-      if (entries.size() < wanted) session.scanned = std::max(session.scanned, last);
-      if (entries.empty()) break;
+      if (entries.size() < wanted || past_last) session.scanned = std::max(session.scanned, last);
+      if (entries.empty() || past_last) break;
     }
   } catch (const std::exception& error) {
     storage_.failed("reading the journal", error.what(), now);

@@ -16,8 +16,10 @@ namespace stagegate::bus {
 namespace {
 
 struct PendingAppend {
-  const JournalInput* input;
-  std::promise<Result<Receipt>> done;
+  const JournalInput* input;  // the caller's (append) or `owned` (append_async)
+  std::optional<JournalInput> owned;
+  std::promise<Result<Receipt>> waiting;           // append
+  std::function<void(Result<Receipt>)> completion;  // append_async
 };
 
 JournalEntry entry_from(sqlite::Statement& row) {
@@ -51,9 +53,12 @@ struct Journal::Impl {
   bool recount_last = false;
   std::mutex queue_mutex;
   std::condition_variable queue_ready;
-  std::deque<PendingAppend*> queue;
+  std::deque<std::unique_ptr<PendingAppend>> queue;
   bool stopping = false;
   std::function<void(std::uint64_t)> committed_callback;
+  // Held while completions are handed to the executor, so complete_on() can wait them out.
+  std::mutex executor_mutex;
+  CompletionExecutor executor;
   std::thread committer;
 
   Impl(const std::filesystem::path& f, JournalOptions o)
@@ -99,13 +104,13 @@ struct Journal::Impl {
 
   void run() {
     for (;;) {
-      std::vector<PendingAppend*> batch;
+      std::vector<std::unique_ptr<PendingAppend>> batch;
       {
         std::unique_lock lock(queue_mutex);
         queue_ready.wait(lock, [this] { return stopping || !queue.empty(); });
         if (queue.empty()) return;  // stopping, nothing left
         while (!queue.empty() && batch.size() < options.max_batch) {
-          batch.push_back(queue.front());
+          batch.push_back(std::move(queue.front()));
           queue.pop_front();
         }
       }
@@ -113,7 +118,7 @@ struct Journal::Impl {
     }
   }
 
-  void fail_all(std::vector<PendingAppend*>& batch, std::vector<Result<Receipt>>& results, const std::string& what) {
+  void fail_all(std::vector<std::unique_ptr<PendingAppend>>& batch, std::vector<Result<Receipt>>& results, const std::string& what) {
     std::string ignored;
     sqlite::exec(writer.get(), "ROLLBACK", ignored);
     const auto refusal = refuse(Code::Internal, "journal " + what + ": " + sqlite3_errmsg(writer.get()));
@@ -142,7 +147,7 @@ struct Journal::Impl {
     return done;
   }
 
-  void commit(std::vector<PendingAppend*>& batch) {
+  void commit(std::vector<std::unique_ptr<PendingAppend>>& batch) {
     std::vector<Result<Receipt>> results(batch.size(), refuse(Code::Internal, "journal: not committed"));
     if (!step_once(begin_batch)) {
       fail_all(batch, results, "begin");
@@ -203,7 +208,24 @@ struct Journal::Impl {
       recount_last = !ok || last_committed.load() != last;
     }
     if (committed_callback) committed_callback(last_committed.load());
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(results[i]));
+    complete(batch, results);
+  }
+
+  void complete(std::vector<std::unique_ptr<PendingAppend>>& batch, std::vector<Result<Receipt>>& results) {
+    std::vector<std::function<void()>> completions;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (!batch[i]->completion) {
+        batch[i]->waiting.set_value(std::move(results[i]));
+        continue;
+      }
+      completions.push_back([completion = std::move(batch[i]->completion), result = std::move(results[i])]() mutable {
+        completion(std::move(result));
+      });
+    }
+    if (completions.empty()) return;
+    std::lock_guard lock(executor_mutex);
+    if (executor) return executor(std::move(completions));
+    for (auto& completion : completions) completion();
   }
 };
 
@@ -217,14 +239,34 @@ Journal::Journal(Journal&&) noexcept = default;
 Journal& Journal::operator=(Journal&&) noexcept = default;
 
 Result<Receipt> Journal::append(const JournalInput& input) {
-  PendingAppend pending{&input, {}};
-  auto done = pending.done.get_future();
+  auto pending = std::make_unique<PendingAppend>();
+  pending->input = &input;
+  auto done = pending->waiting.get_future();
   {
     std::lock_guard lock(impl_->queue_mutex);
-    impl_->queue.push_back(&pending);
+    impl_->queue.push_back(std::move(pending));
   }
   impl_->queue_ready.notify_one();
   return done.get();
+}
+
+void Journal::append_async(JournalInput input, std::function<void(Result<Receipt>)> done) {
+  auto pending = std::make_unique<PendingAppend>();
+  pending->owned = std::move(input);
+  pending->input = &*pending->owned;
+  pending->completion = std::move(done);
+  bool wake = false;
+  {
+    std::lock_guard lock(impl_->queue_mutex);
+    wake = impl_->queue.empty();  // otherwise the committer takes it with the queue it will see
+    impl_->queue.push_back(std::move(pending));
+  }
+  if (wake) impl_->queue_ready.notify_one();
+}
+
+void Journal::complete_on(CompletionExecutor executor) {
+  std::lock_guard lock(impl_->executor_mutex);
+  impl_->executor = std::move(executor);
 }
 
 void Journal::on_commit(std::function<void(std::uint64_t)> callback) {

@@ -271,3 +271,38 @@ BOOST_AUTO_TEST_CASE(oversized_and_deeply_nested_bodies_are_malformed, *boost::u
   fixture.normal_request();
   BOOST_TEST(fixture.handler.handled.load() == 1);
 }
+
+BOOST_AUTO_TEST_CASE(clients_that_never_read_their_answers_hold_no_worker, *boost::unit_test::timeout(60)) {
+  // One worker: before, a response the client did not read kept it writing for the whole
+  // write deadline. Now the reactor holds what the socket did not take.
+  HostileFixture fixture(with([](adapters::ServerConfig& c) {
+    c.workers = 1;
+    c.io_timeout_seconds = 2;
+  }));
+  constexpr int kStuck = 4;
+  constexpr int kPipelined = 400;  // ~6.5 KB of WSDL each: far more than the socket buffers take
+  std::string requests;
+  for (int i = 0; i < kPipelined; ++i) requests += "GET /?wsdl HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::vector<Socket> stuck;
+  std::vector<std::thread> senders;
+  for (int i = 0; i < kStuck; ++i) stuck.emplace_back(fixture.port());
+  for (auto& socket : stuck) senders.emplace_back([&socket, &requests] { socket.send(requests); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // their sockets fill up
+  std::chrono::microseconds worst{0};
+  for (int i = 0; i < 5; ++i) worst = std::max(worst, fixture.normal_request());
+  BOOST_TEST(worst < std::chrono::microseconds(1'000'000));
+  // Past the write deadline the reactor gives up on them.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  int closed = 0;
+  for (auto& socket : stuck) {
+    char buffer[65536];
+    // Unread answers are still queued to this socket: read them away to reach the close.
+    for (ssize_t n; (n = ::recv(socket.fd, buffer, sizeof buffer, MSG_DONTWAIT)) > 0;) {
+    }
+    closed += socket.closed_by_server(std::chrono::milliseconds(3000));
+  }
+  for (auto& sender : senders) sender.join();
+  BOOST_TEST(closed == kStuck);
+  std::cout << "never-reading clients: " << kStuck << " with " << kPipelined << " pipelined WSDL requests each; worst latency of a "
+            << "normal SendMessage meanwhile " << worst.count() << " us with one worker\n";
+}

@@ -28,7 +28,7 @@ constexpr Setting kSettings[] = {
     {"gateway", "listen", Kind::text, "\"127.0.0.1:8080\"", "HOST:PORT of the SOAP endpoint (port 0: any free port)"},
     {"gateway", "public-url", Kind::text, nullptr,
      "soap:address in the WSDL at ?wsdl; unset: the address each request came to (Host header)"},
-    {"gateway", "workers", Kind::integer, "32", "requests in flight: threads verifying and journaling (most wait for the group commit)"},
+    {"gateway", "workers", Kind::integer, "0", "threads parsing, verifying and answering requests; 0: one per core"},
     {"gateway", "request-timeout", Kind::integer, "10", "seconds for a whole request, TLS handshake included"},
     {"gateway", "max-connections", Kind::integer, "1024", "open connections at most; past it 503"},
     {"gateway", "quiet", Kind::flag, "false", "no log line per message"},

@@ -63,7 +63,7 @@ int serve(int argc, char** argv) {
 
   app::GatewayConfig config;
   std::tie(config.server.host, config.server.port) = parse_listen(args.get_or("listen", "127.0.0.1:8080"));
-  config.server.workers = std::stoi(args.get_or("workers", "32"));
+  config.server.workers = std::stoi(args.get_or("workers", "0"));
   config.server.request_timeout_seconds = std::stoi(args.get_or("request-timeout", "10"));
   config.server.max_connections = std::stoi(args.get_or("max-connections", "1024"));
   config.server.public_url = args.get_or("public-url", "");

@@ -166,4 +166,15 @@ BOOST_AUTO_TEST_CASE(hellos_beyond_the_budget_are_not_allowed) {
   BOOST_TEST(by_name == 5);
 }
 
+BOOST_AUTO_TEST_CASE(entries_committed_but_not_yet_announced_wait_for_the_announcement) {
+  // The journal's reader sees a commit a moment before the committer announces it; an entry
+  // sent in that moment came back as an ACK "beyond the journal" and was refused.
+  BOOST_REQUIRE(journal.append(bus::JournalInput{"akimat", "m4", "S", "stage", "{}", "<d/>", {{"stage", "{}"}}}).ok());
+  hello("A", "eager", 10, 0ms);
+  BOOST_TEST(outbox.take() == (std::vector<std::string>{"A WELCOME 0", "A MSG 1", "A MSG 2", "A MSG 3"}), boost::test_tools::per_element());
+  BOOST_TEST(sessions.acknowledge("A", 3));
+  sessions.committed(journal.last_sequence());
+  BOOST_TEST(outbox.take() == (std::vector<std::string>{"A MSG 4"}), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

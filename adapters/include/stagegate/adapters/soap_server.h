@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "stagegate/adapters/tls.h"
 #include "stagegate/core/health.h"
@@ -13,17 +14,20 @@
 namespace stagegate::adapters {
 
 // Requests are read by one event loop (epoll) and only complete ones reach the `workers`,
-// so slow or hostile clients hold sockets, never workers.
+// so slow or hostile clients hold sockets, never workers. A worker does not wait for the
+// journal: the message is handed on (MessageHandler::handle_async) and the response written
+// when its commit completes, so a few workers keep any number of requests in flight (one per
+// connection) and each commit's fsync covers many messages.
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0 picks a free port; see SoapServer::port()
-  // Requests in flight. Most of a worker's time is spent waiting for the journal's group commit,
-  // so there are many more than cores: each commit's fsync then covers many messages.
-  int workers = 32;
+  // Threads that parse, verify and answer requests: CPU work, so about one per core; 0 is
+  // one per core (at least two).
+  int workers = 0;
   // Larger bodies (declared or streamed) are refused with HTTP 413 and a MALFORMED fault.
   std::size_t max_request_bytes = 2 * 1024 * 1024;
   int max_xml_depth = 64;
-  int io_timeout_seconds = 30;  // deadline for writing one whole response
+  int io_timeout_seconds = 30;  // deadline for writing one whole response to a client that reads slowly
   std::optional<ServerTls> tls;  // HTTPS when set
   // Deadline for a whole request (TLS handshake, head and body) from its first byte
   // (a new connection: from accept); a connection that misses it is closed.
@@ -51,7 +55,13 @@ class SoapServer {
   int port() const;
   // Serves on background threads until stop() or destruction.
   void start();
+  // Stops taking requests, answers those in flight (waiting up to io_timeout for their
+  // commits), then joins.
   void stop();
+
+  // Runs tasks on the workers (the journal's completions: one hand-off per commit). Tasks
+  // that arrive after stop() are dropped, their connections closed.
+  void run_on_workers(std::vector<std::function<void()>> tasks);
 
  private:
   struct Impl;

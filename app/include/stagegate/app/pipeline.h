@@ -37,6 +37,9 @@ class Step {
   virtual ~Step() = default;
   virtual std::string_view name() const = 0;
   virtual Status process(Exchange& exchange) = 0;
+  // A step that waits (the journal's group commit) may finish later, on another thread, and
+  // leave the caller's thread free meanwhile; `done` is called once. The default is process().
+  virtual void process_async(Exchange& exchange, std::function<void(Status)> done) { done(process(exchange)); }
 };
 
 // Sees each step that ran, how long it took and the exchange after it (metrics).
@@ -48,9 +51,17 @@ class Pipeline final : public MessageHandler {
   Pipeline& add(std::unique_ptr<Step> step);
   // Set before requests arrive; called on the request's thread.
   Pipeline& observe(StepObserver observer);
+  // Every step on this thread, waiting for the journal.
   Result<Receipt> handle(const InboundMessage& message) override;
+  // The steps up to the journal on this thread; the rest, and `done`, where the journal's
+  // commit completes.
+  void handle_async(InboundMessage message, Completion done) override;
 
  private:
+  struct InFlight;
+  void advance(const std::shared_ptr<InFlight>& flight);
+  void finish(InFlight& flight, Result<Receipt> outcome);
+
   std::vector<std::unique_ptr<Step>> steps_;
   StepObserver observer_;
 };

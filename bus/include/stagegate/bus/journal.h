@@ -64,6 +64,14 @@ class Journal {
   // duplicate=true and appends nothing. INTERNAL when the disk refuses. Thread-safe; blocks
   // until the batch holding this append is committed.
   Result<Receipt> append(const JournalInput& input);
+  // The same append without waiting: `done` gets the receipt or refusal once the batch is
+  // committed, through the completion executor (complete_on), else on the committing thread.
+  void append_async(JournalInput input, std::function<void(Result<Receipt>)> done);
+  // Where append_async's completions run: the executor gets each batch's completions at
+  // once (one hand-off per commit, not one per message) and must not block. Null: on the
+  // committing thread. When this returns, no call to the previous executor is under way.
+  using CompletionExecutor = std::function<void(std::vector<std::function<void()>> completions)>;
+  void complete_on(CompletionExecutor executor);
 
   // Runs on the committing thread after each commit, with the last committed sequence.
   void on_commit(std::function<void(std::uint64_t)> callback);

@@ -2,6 +2,7 @@
 // What the SOAP adapter hands to the pipeline, and what the pipeline answers.
 #include <cstdint>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -39,11 +40,19 @@ struct Receipt {
   bool duplicate = false;
 };
 
+// Receives the outcome of handle_async exactly once, on whichever thread finished the work.
+// It must not block: that thread may be the journal's committer.
+using Completion = std::function<void(Result<Receipt>)>;
+
 // The pipeline as the adapter sees it. Implementations are thread-safe.
 class MessageHandler {
  public:
   virtual ~MessageHandler() = default;
   virtual Result<Receipt> handle(const InboundMessage& message) = 0;
+  // The same outcome without holding the calling thread while the message waits for the
+  // journal's group commit: the server's few workers go on with other requests meanwhile.
+  // The default handles here and completes before returning.
+  virtual void handle_async(InboundMessage message, Completion done) { done(handle(message)); }
 };
 
 }  // namespace stagegate

@@ -1,0 +1,188 @@
+// A SendMessage is parsed on a worker, handed on (handle_async) and answered when its outcome
+// arrives, from any thread; the response is the one the generated service writes.
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "stagegate/adapters/bus_client.h"
+#include "stagegate/adapters/soap_server.h"
+#include "sync_channel_service.h"
+
+using namespace stagegate;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string envelope(const std::string& message_id, const std::string& extra_info = "") {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+         "xmlns:sc=\"http://bip.bee.kz/SyncChannel/v10/Types\"><SOAP-ENV:Body><sc:SendMessage><request><requestInfo><messageId>" +
+         message_id + "</messageId>" + extra_info +
+         "<serviceId>STAGE_NOTIFICATION</serviceId><messageDate>2026-11-22T10:00:00Z</messageDate><sender><senderId>akimat</senderId>"
+         "<password>x</password></sender></requestInfo><requestData><data><d xmlns=\"urn:x\">ok</d></data></requestData></request>"
+         "</sc:SendMessage></SOAP-ENV:Body></SOAP-ENV:Envelope>\n";
+}
+
+std::string framed(const std::string& body, const std::string& extra_header = "") {
+  return "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml; charset=utf-8\r\n" + extra_header + "Content-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// The envelope of a response with its timestamps masked: the two paths answer at different moments.
+std::string envelope_of(const std::string& response) {
+  const auto body = response.substr(response.find("\r\n\r\n") + 4);
+  static const std::regex kTime("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z");
+  return std::regex_replace(body, kTime, "TIME");
+}
+
+std::string status_line(const std::string& response) { return response.substr(0, response.find("\r\n")); }
+
+class FixedHandler final : public MessageHandler {
+ public:
+  explicit FixedHandler(Result<Receipt> outcome) : outcome_(std::move(outcome)) {}
+  Result<Receipt> handle(const InboundMessage&) override { return outcome_; }
+
+ private:
+  Result<Receipt> outcome_;
+};
+
+// Keeps every message until the test completes it, from the test's own thread.
+class DeferringHandler final : public MessageHandler {
+ public:
+  Result<Receipt> handle(const InboundMessage&) override { throw std::logic_error("the server hands messages on"); }
+  void handle_async(InboundMessage message, Completion done) override {
+    {
+      std::lock_guard lock(mutex);
+      waiting.emplace_back(std::move(message), std::move(done));
+    }
+    arrived.notify_all();
+  }
+  bool wait_for(std::size_t count) {
+    std::unique_lock lock(mutex);
+    return arrived.wait_for(lock, 10s, [&] { return waiting.size() >= count; });
+  }
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::vector<std::pair<InboundMessage, Completion>> waiting;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(deferred_response)
+
+BOOST_AUTO_TEST_CASE(the_deferred_response_is_the_generated_services_response) {
+  const std::string info = "<correlationId>c-7</correlationId>";
+  const std::string body = envelope("m-7", info);
+  const std::vector<Result<Receipt>> outcomes{Receipt{41, "2026-11-22T10:00:00.000Z", false},
+                                              Receipt{9, "2026-11-21T09:00:00.000Z", true},
+                                              refuse(Code::SignatureInvalid, "digest mismatch"),
+                                              refuse(Code::Overloaded, "delivery backlog has reached the limit")};
+  for (const auto& outcome : outcomes) {
+    FixedHandler handler(outcome);
+    adapters::ServerConfig config;
+    adapters::SyncChannelService service(handler, config);
+    auto served = service.receive(framed(body));
+    BOOST_REQUIRE(served.message.has_value());
+    BOOST_TEST(served.message->message_id == "m-7");
+    BOOST_TEST(served.message->correlation_id == "c-7");
+    const auto deferred = service.complete(served.reply_to, outcome);
+    // A Content-Encoding sends the request through gSOAP's own HTTP layer and generated serve().
+    const auto generated = service.serve_bytes(framed(body, "Content-Encoding: identity\r\n"));
+    BOOST_TEST(status_line(deferred) == status_line(generated));
+    BOOST_TEST(envelope_of(deferred) == envelope_of(generated));
+    if (!outcome) BOOST_TEST(deferred.find(std::string(contract_code(outcome.refusal().code))) != std::string::npos);
+    else BOOST_TEST(deferred.find("<correlationId>c-7</correlationId>") != std::string::npos, deferred);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_request_that_is_not_a_send_message_is_answered_at_once) {
+  FixedHandler handler(Receipt{1, "2026-11-22T10:00:00.000Z", false});
+  adapters::ServerConfig config;
+  adapters::SyncChannelService service(handler, config);
+  const auto served = service.receive(framed("<a>not an envelope</a>"));
+  BOOST_TEST(!served.message.has_value());
+  BOOST_TEST(served.response.find("MALFORMED") != std::string::npos, served.response);
+}
+
+BOOST_AUTO_TEST_CASE(one_worker_keeps_many_messages_in_flight_and_each_gets_its_own_answer) {
+  DeferringHandler handler;
+  adapters::ServerConfig config;
+  config.port = 0;
+  config.workers = 1;
+  adapters::SoapServer server(handler, config);
+  server.start();
+  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
+  constexpr int kClients = 8;
+  std::vector<std::future<adapters::SendReply>> replies;
+  for (int i = 0; i < kClients; ++i)
+    replies.push_back(std::async(std::launch::async, [&url, i] {
+      adapters::OutboundMessage message;
+      message.message_id = "m-" + std::to_string(i);
+      message.sender_id = "akimat";
+      message.password = "x";
+      message.document = "<d xmlns=\"urn:x\">" + std::to_string(i) + "</d>";
+      return adapters::send_message(url, message, 20);
+    }));
+  // All eight wait for their outcome at once: the one worker did not wait with the first.
+  BOOST_REQUIRE(handler.wait_for(kClients));
+  std::vector<std::pair<InboundMessage, Completion>> waiting;
+  {
+    std::lock_guard lock(handler.mutex);
+    waiting = std::move(handler.waiting);
+  }
+  // Completed from this thread (the journal's committer in the gateway), in reverse order.
+  for (auto it = waiting.rbegin(); it != waiting.rend(); ++it) {
+    const int number = std::stoi(it->first.message_id.substr(2));
+    if (number == 3) it->second(refuse(Code::DataInvalid, "stage unknown"));
+    else it->second(Receipt{static_cast<std::uint64_t>(100 + number), "2026-11-22T10:00:00.000Z", false});
+  }
+  for (int i = 0; i < kClients; ++i) {
+    const auto reply = replies[static_cast<std::size_t>(i)].get();
+    BOOST_TEST(reply.transport_ok);
+    if (i == 3) {
+      BOOST_TEST(reply.status_code == "DATA_INVALID");
+      continue;
+    }
+    BOOST_TEST(reply.status_code == "SCSS001");
+    BOOST_REQUIRE(reply.sequence.has_value());
+    BOOST_TEST(*reply.sequence == static_cast<std::uint64_t>(100 + i));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(stop_answers_what_is_in_flight) {
+  DeferringHandler handler;
+  adapters::ServerConfig config;
+  config.port = 0;
+  config.workers = 1;
+  adapters::SoapServer server(handler, config);
+  server.start();
+  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
+  auto reply = std::async(std::launch::async, [&url] {
+    adapters::OutboundMessage message;
+    message.message_id = "m-1";
+    message.sender_id = "akimat";
+    message.password = "x";
+    message.document = "<d xmlns=\"urn:x\">1</d>";
+    return adapters::send_message(url, message, 20);
+  });
+  BOOST_REQUIRE(handler.wait_for(1));
+  // The commit completes while the server is stopping: its answer still goes out.
+  std::thread completer([&handler] {
+    std::this_thread::sleep_for(300ms);
+    std::lock_guard lock(handler.mutex);
+    handler.waiting.front().second(Receipt{5, "2026-11-22T10:00:00.000Z", false});
+  });
+  server.stop();
+  completer.join();
+  const auto answered = reply.get();
+  BOOST_TEST(answered.status_code == "SCSS001");
+  BOOST_TEST(answered.sequence.value_or(0) == 5u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
