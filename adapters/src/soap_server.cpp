@@ -130,7 +130,10 @@ struct WorkQueue {
   std::mutex mutex;
   std::condition_variable ready;
   std::condition_variable settled;  // in_flight fell to zero
-  std::deque<WorkerTask> tasks;     // connections: at most one per open connection
+  // Answers go before new requests: an answer frees a connection for its client's next
+  // request, where a new request only adds to the work in flight.
+  std::deque<WorkerTask> answers;
+  std::deque<WorkerTask> requests;  // at most one per open connection
   bool closed = false;              // workers stop; posts are dropped
   int in_flight = 0;                // messages handed on whose response is not written yet
 
@@ -138,10 +141,19 @@ struct WorkQueue {
     {
       std::lock_guard lock(mutex);
       if (closed) return false;
-      tasks.push_back(std::move(task));
+      (task.run ? answers : requests).push_back(std::move(task));
     }
     ready.notify_one();
     return true;
+  }
+
+  bool empty() const { return answers.empty() && requests.empty(); }
+
+  WorkerTask take() {
+    auto& from = answers.empty() ? requests : answers;
+    WorkerTask task = std::move(from.front());
+    from.pop_front();
+    return task;
   }
 
   void settle_one() {
@@ -198,10 +210,9 @@ struct SoapServer::Impl {
       WorkerTask task;
       {
         std::unique_lock lock(queue->mutex);
-        queue->ready.wait(lock, [&] { return queue->closed || !queue->tasks.empty(); });
+        queue->ready.wait(lock, [&] { return queue->closed || !queue->empty(); });
         if (queue->closed) break;
-        task = std::move(queue->tasks.front());
-        queue->tasks.pop_front();
+        task = queue->take();
       }
       if (task.run) task.run(service);
       else serve(service, std::move(task.connection));
@@ -272,7 +283,8 @@ struct SoapServer::Impl {
     for (auto& worker : workers) worker.join();
     workers.clear();
     std::lock_guard lock(queue->mutex);
-    queue->tasks.clear();
+    queue->answers.clear();
+    queue->requests.clear();
   }
 };
 
@@ -299,7 +311,7 @@ void SoapServer::run_on_workers(std::vector<std::function<void()>> tasks) {
   {
     std::lock_guard lock(queue.mutex);
     if (queue.closed) return;
-    for (auto& task : tasks) queue.tasks.push_back(WorkerTask{nullptr, [task = std::move(task)](SyncChannelService&) { task(); }});
+    for (auto& task : tasks) queue.answers.push_back(WorkerTask{nullptr, [task = std::move(task)](SyncChannelService&) { task(); }});
   }
   if (tasks.size() == 1) queue.ready.notify_one();
   else queue.ready.notify_all();
