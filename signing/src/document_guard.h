@@ -9,7 +9,9 @@
 
 namespace stagegate::signing {
 
-// MALFORMED with the reason (and libxml2's line) on refusal.
+// MALFORMED with the reason (and libxml2's line) on refusal. Parsed with the calling thread's
+// reusable parser context: the document shares that context's name dictionary, which the
+// thread's next parse adds to, so use and free the document on the thread that parsed it.
 Result<XmlDoc> parse_guarded(std::string_view document, const DocumentLimits& limits);
 
 }  // namespace stagegate::signing
