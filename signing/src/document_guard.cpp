@@ -66,7 +66,7 @@ std::size_t depth_of(xmlNodePtr root) {
 
 }  // namespace
 
-Result<XmlDoc> parse_guarded(std::string_view document, const DocumentLimits& limits) {
+Result<XmlDoc> parse_guarded(std::string_view document, const DocumentLimits& limits, TreeUse use) {
   if (document.size() > limits.max_bytes)
     return refuse(Code::Malformed, "document exceeds " + std::to_string(limits.max_bytes) + " bytes");
   // Refused on the raw bytes, before any parser could act on a DTD or entity declaration.
@@ -74,13 +74,16 @@ Result<XmlDoc> parse_guarded(std::string_view document, const DocumentLimits& li
     return refuse(Code::Malformed, "DOCTYPE is not allowed");
 
   // Taken out of the thread's slot for the parse, and put back only on the accepting path
-  // below: every refusal frees it with the document's leftovers.
-  ParserCtxt ctxt = std::move(reusable_context);
+  // below: every refusal frees it with the document's leftovers. Only read-only trees share
+  // it: libxml2 2.9 ORs each parse's options into the context and never clears them, so a
+  // context that once parsed with XML_PARSE_COMPACT would keep doing so.
+  ParserCtxt ctxt = use == TreeUse::read_only ? std::move(reusable_context) : nullptr;
   if (!ctxt) ctxt.reset(xmlNewParserCtxt());
   if (!ctxt) return refuse(Code::Internal, "cannot create an XML parser");
-  constexpr int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
+  const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                      (use == TreeUse::read_only ? XML_PARSE_COMPACT : 0);
   // No base URL: nothing here resolves a relative URI (references are same-document only),
-  // and a name would cost a URI parse and copies per document.
+  // and a name costs a URI parse and copies per document.
   XmlDoc doc(xmlCtxtReadMemory(ctxt.get(), document.data(), static_cast<int>(document.size()), nullptr, nullptr,
                                options));
   if (!doc || !ctxt->wellFormed) {
@@ -98,7 +101,7 @@ Result<XmlDoc> parse_guarded(std::string_view document, const DocumentLimits& li
   if (!root) return refuse(Code::Malformed, "no root element");
   if (depth_of(root) > limits.max_depth)
     return refuse(Code::Malformed, "nesting exceeds depth " + std::to_string(limits.max_depth));
-  if (reusable_after(*ctxt)) reusable_context = std::move(ctxt);
+  if (use == TreeUse::read_only && reusable_after(*ctxt)) reusable_context = std::move(ctxt);
   return doc;
 }
 
