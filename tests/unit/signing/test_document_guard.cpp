@@ -61,6 +61,16 @@ struct Library {
 
 BOOST_FIXTURE_TEST_SUITE(document_guard, Library)
 
+BOOST_AUTO_TEST_CASE(dtd_declarations_are_refused_on_the_bytes_wherever_they_are) {
+  expect_refused("<!DOCTYPE r><r/>", "DOCTYPE");
+  expect_refused("<!ENTITY e \"x\"><r/>", "DOCTYPE");
+  expect_refused("<r><!-- <!DOCTYPE r> --></r>", "DOCTYPE");
+  expect_refused("<r><![CDATA[<!ENTITY]]></r>", "DOCTYPE");
+  expect_refused("<r><!---->x<!DOCTYPE", "DOCTYPE");
+  BOOST_TEST(parse_guarded("<r><!-- <!DOCTYP --><![CDATA[<!ENTIT]]></r>", DocumentLimits{}).ok());
+  BOOST_TEST(parse_guarded("<r>&lt;!DOCTYPE</r>", DocumentLimits{}).ok());
+}
+
 BOOST_AUTO_TEST_CASE(depth_limit_is_exact) {
   BOOST_TEST(parse_guarded(nested(10), DocumentLimits{1 << 20, 10}).ok());
   expect_refused(nested(11), "depth 10", DocumentLimits{1 << 20, 10});
