@@ -103,7 +103,13 @@ class Attribute {
 };
 
 
+// xmlNodeGetContent of an element or attribute, copied once: straight from the one text
+// child it nearly always has (a certificate is 1-2 KB of base64), else through libxml2.
 std::string text_of(xmlNodePtr node) {
+  const xmlNodePtr text = node->children;
+  if ((node->type == XML_ELEMENT_NODE || node->type == XML_ATTRIBUTE_NODE) && text && !text->next &&
+      text->type == XML_TEXT_NODE)
+    return text->content ? reinterpret_cast<const char*>(text->content) : "";
   XmlChars value(xmlNodeGetContent(node));
   return value ? reinterpret_cast<const char*>(value.get()) : "";
 }
