@@ -18,6 +18,7 @@
 #include "sync_channel_service.h"
 #include "stagegate/adapters/wsdl.h"
 #include "tls_context.h"
+#include "stagegate/core/thread_name.h"
 
 namespace stagegate::adapters {
 namespace {
@@ -203,6 +204,7 @@ struct SoapServer::Impl {
   }
 
   void worker_loop() {
+    name_this_thread("sg-worker");
     SyncChannelService service(handler, config);
     current_queue = queue.get();
     current_service = &service;
@@ -300,7 +302,10 @@ int SoapServer::port() const { return impl_->reactor.port(); }
 
 void SoapServer::start() {
   if (impl_->reactor_thread.joinable() || impl_->stopped) return;
-  impl_->reactor_thread = std::thread([this] { impl_->reactor.run(); });
+  impl_->reactor_thread = std::thread([this] {
+    name_this_thread("sg-reactor");
+    impl_->reactor.run();
+  });
   for (int i = 0; i < impl_->worker_count(); ++i) impl_->workers.emplace_back([this] { impl_->worker_loop(); });
 }
 

@@ -1,4 +1,5 @@
 #include "file_watch.h"
+#include "stagegate/core/thread_name.h"
 
 #include <sstream>
 
@@ -27,7 +28,10 @@ void describe(std::ostream& out, const std::filesystem::path& path) {
 FileWatch::FileWatch(std::vector<std::filesystem::path> paths, std::chrono::milliseconds interval,
                      std::function<void()> on_change)
     : paths_(std::move(paths)), interval_(interval), on_change_(std::move(on_change)) {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("sg-reload");
+    run();
+  });
 }
 
 FileWatch::~FileWatch() {

@@ -1,4 +1,5 @@
 #include "stagegate/bus/dispatcher.h"
+#include "stagegate/core/thread_name.h"
 
 #include <sys/statvfs.h>
 
@@ -102,7 +103,10 @@ struct Dispatcher::Impl {
     sessions = std::make_unique<DeliverySessions>(journal, state, outbox, log, options, SteadyClock::now());
     publish_stats();
     measure_disk();
-    thread = std::thread([this] { run(); });
+    thread = std::thread([this] {
+      name_this_thread("sg-delivery");
+      run();
+    });
   }
 
   ~Impl() {

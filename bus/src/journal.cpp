@@ -11,6 +11,7 @@
 #include "schema.h"
 #include "stagegate/bus/sqlite.h"
 #include "stagegate/core/clock.h"
+#include "stagegate/core/thread_name.h"
 
 namespace stagegate::bus {
 namespace {
@@ -108,7 +109,10 @@ struct Journal::Impl {
     // retention recorded, and (journals before the compact layout) AUTOINCREMENT's.
     whole_payload_once = stores_whole_payload_once(writer.get());
     last_committed = last_handed_out();
-    committer = std::thread([this] { run(); });
+    committer = std::thread([this] {
+      name_this_thread("sg-journal");
+      run();
+    });
   }
 
   std::uint64_t last_handed_out() {

@@ -1,4 +1,5 @@
 #include "zap_handler.h"
+#include "stagegate/core/thread_name.h"
 
 #include <array>
 #include <chrono>
@@ -56,7 +57,10 @@ ZapHandler::ZapHandler(zmq::context_t& context, std::shared_ptr<const LiveConsum
     : consumers_(std::move(consumers)), socket_(context, zmq::socket_type::rep) {
   socket_.set(zmq::sockopt::linger, 0);
   socket_.bind(kZapEndpoint);
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("sg-bus-auth");
+    run();
+  });
 }
 
 ZapHandler::~ZapHandler() {

@@ -123,31 +123,45 @@ constexpr std::array<unsigned char, 256> kBase64 = [] {
 }();
 
 // Plain base64 only: the alphabet, whitespace, and '=' padding that completes the last
-// quantum with zero bits. Anything looser is left to xmlsec's decoder.
+// quantum with zero bits. Anything looser is left to xmlsec's decoder. Bytes are written per
+// quantum of four characters (this runs over every SignatureValue).
 std::optional<std::string> strict_base64(std::string_view text) {
   std::string out(text.size() / 4 * 3 + 3, '\0');
-  std::size_t size = 0;
-  unsigned bits = 0;
-  int pending = 0;  // bits held
+  auto* at = reinterpret_cast<unsigned char*>(out.data());
+  unsigned quantum = 0;  // the characters of the current quantum, 6 bits each
+  int held = 0;          // how many
   int padding = 0;
   for (const char c : text) {
     const unsigned char value = kBase64[static_cast<unsigned char>(c)];
-    if (value < 64 && !padding) {
-      bits = (bits << 6) | value;
-      pending += 6;
-      if (pending >= 8) {
-        pending -= 8;
-        out[size++] = static_cast<char>((bits >> pending) & 0xFF);
+    if (value < 64) {
+      if (padding) return std::nullopt;  // data after padding
+      quantum = (quantum << 6) | value;
+      if (++held == 4) {
+        at[0] = static_cast<unsigned char>(quantum >> 16);
+        at[1] = static_cast<unsigned char>(quantum >> 8);
+        at[2] = static_cast<unsigned char>(quantum);
+        at += 3;
+        quantum = 0;
+        held = 0;
       }
     } else if (value == kPad) {
       ++padding;
     } else if (value != kSpace) {
-      return std::nullopt;  // not base64, or data after padding
+      return std::nullopt;  // not base64
     }
   }
-  // 6 leftover bits can never be valid; 2 or 4 need one or two '=' and must be zero.
-  const bool clean = (pending == 0 && padding == 0) || (pending == 2 && padding == 1) || (pending == 4 && padding == 2);
-  if (!clean || (bits & ((1u << pending) - 1)) != 0 || size == 0) return std::nullopt;
+  // A last quantum of one character can never be valid; of two or three it needs two or one
+  // '=' and zero bits past its last byte.
+  if (held == 2 && padding == 2 && (quantum & 0xF) == 0) {
+    *at++ = static_cast<unsigned char>(quantum >> 4);
+  } else if (held == 3 && padding == 1 && (quantum & 0x3) == 0) {
+    *at++ = static_cast<unsigned char>(quantum >> 10);
+    *at++ = static_cast<unsigned char>(quantum >> 2);
+  } else if (held != 0 || padding != 0) {
+    return std::nullopt;
+  }
+  const auto size = static_cast<std::size_t>(at - reinterpret_cast<unsigned char*>(out.data()));
+  if (size == 0) return std::nullopt;
   out.resize(size);
   return out;
 }

@@ -52,20 +52,64 @@ bool is_dsig(xmlNodePtr node, std::string_view name) {
          name == reinterpret_cast<const char*>(node->name);
 }
 
-std::vector<xmlNodePtr> element_children(xmlNodePtr parent) {
-  std::vector<xmlNodePtr> children;
+// The element children of a node: how many, and the first few (the profile never needs more
+// than three of them). Read without allocating; this runs for every message.
+struct ElementChildren {
+  std::array<xmlNodePtr, 4> first{};
+  std::size_t count = 0;
+
+  std::size_t size() const { return count; }
+  bool empty() const { return count == 0; }
+  xmlNodePtr operator[](std::size_t i) const { return first[i]; }
+};
+
+ElementChildren element_children(xmlNodePtr parent) {
+  ElementChildren children;
   for (auto child = parent->children; child; child = child->next)
-    if (child->type == XML_ELEMENT_NODE) children.push_back(child);
+    if (child->type == XML_ELEMENT_NODE) {
+      if (children.count < children.first.size()) children.first[children.count] = child;
+      ++children.count;
+    }
   return children;
 }
 
-std::string attribute(xmlNodePtr node, const char* name, bool* present = nullptr) {
-  XmlChars value(xmlGetNoNsProp(node, reinterpret_cast<const xmlChar*>(name)));
-  if (present) *present = value != nullptr;
-  return value ? reinterpret_cast<const char*>(value.get()) : "";
-}
+// The value of an attribute in no namespace, as xmlGetNoNsProp reads it (no DTD defaults
+// here: a DOCTYPE never gets this far), viewed in place when it is one text node, as it
+// nearly always is, and copied only otherwise.
+class Attribute {
+ public:
+  Attribute(xmlNodePtr node, const char* name) {
+    const xmlAttrPtr attr = xmlHasNsProp(node, reinterpret_cast<const xmlChar*>(name), nullptr);
+    if (!attr || attr->type != XML_ATTRIBUTE_NODE) return;
+    present_ = true;
+    const xmlNodePtr text = attr->children;
+    if (text && !text->next && (text->type == XML_TEXT_NODE || text->type == XML_CDATA_SECTION_NODE)) {
+      if (text->content) value_ = reinterpret_cast<const char*>(text->content);
+      return;
+    }
+    copy_.reset(xmlNodeListGetString(node->doc, attr->children, 1));
+    if (copy_) value_ = reinterpret_cast<const char*>(copy_.get());
+  }
+  Attribute(const Attribute&) = delete;
+  Attribute& operator=(const Attribute&) = delete;
 
+  bool present() const { return present_; }
+  std::string_view value() const { return value_; }
+
+ private:
+  XmlChars copy_;
+  std::string_view value_;
+  bool present_ = false;
+};
+
+
+// xmlNodeGetContent of an element or attribute, copied once: straight from the one text
+// child it nearly always has (a certificate is 1-2 KB of base64), else through libxml2.
 std::string text_of(xmlNodePtr node) {
+  const xmlNodePtr text = node->children;
+  if ((node->type == XML_ELEMENT_NODE || node->type == XML_ATTRIBUTE_NODE) && text && !text->next &&
+      text->type == XML_TEXT_NODE)
+    return text->content ? reinterpret_cast<const char*>(text->content) : "";
   XmlChars value(xmlNodeGetContent(node));
   return value ? reinterpret_cast<const char*>(value.get()) : "";
 }
@@ -104,13 +148,13 @@ void count_ids(xmlNodePtr node, const std::string& value, int& count) {
 }
 
 Status check_reference(xmlDocPtr doc, xmlNodePtr root, xmlNodePtr reference, SignatureShape& shape) {
-  bool has_uri = false;
-  const auto uri = attribute(reference, "URI", &has_uri);
-  if (!has_uri) return invalid("Reference without URI");
+  const Attribute uri_attribute(reference, "URI");
+  if (!uri_attribute.present()) return invalid("Reference without URI");
+  const std::string_view uri = uri_attribute.value();
   if (!uri.empty()) {
-    if (uri.size() < 2 || uri[0] != '#' || uri.find_first_of("()/ ") != std::string::npos)
+    if (uri.size() < 2 || uri[0] != '#' || uri.find_first_of("()/ ") != std::string_view::npos)
       return invalid("Reference URI must be \"\" or \"#<Id of the root>\"");
-    const auto id = uri.substr(1);
+    const std::string id(uri.substr(1));
     xmlAttrPtr root_id = nullptr;
     for (const char* name : {"Id", "ID", "id"})
       if (!root_id) root_id = xmlHasProp(root, reinterpret_cast<const xmlChar*>(name));
@@ -131,14 +175,16 @@ Status check_reference(xmlDocPtr doc, xmlNodePtr root, xmlNodePtr reference, Sig
   const auto transforms = element_children(parts[0]);
   if (transforms.size() != 2 || !is_dsig(transforms[0], "Transform") || !is_dsig(transforms[1], "Transform"))
     return invalid("Reference transforms must be enveloped-signature then one canonicalization");
-  if (attribute(transforms[0], "Algorithm") != kEnveloped)
+  if (Attribute(transforms[0], "Algorithm").value() != kEnveloped)
     return invalid("first transform must be enveloped-signature");
-  const auto c14n = attribute(transforms[1], "Algorithm");
-  if (!one_of(c14n, kCanonicalizations)) return invalid("transform not allowed: " + c14n);
+  const Attribute c14n_attribute(transforms[1], "Algorithm");
+  const std::string_view c14n = c14n_attribute.value();
+  if (!one_of(c14n, kCanonicalizations)) return invalid("transform not allowed: " + std::string(c14n));
   if (!c14n.ends_with("#WithComments") && has_unsigned_comment(root->children))
     return invalid("a comment inside the signed document is not covered by the signature (canonicalization without comments)");
-  const auto digest = attribute(parts[1], "Algorithm");
-  if (!one_of(digest, kDigestMethods)) return invalid("digest method not allowed: " + digest);
+  const Attribute digest_attribute(parts[1], "Algorithm");
+  const std::string_view digest = digest_attribute.value();
+  if (!one_of(digest, kDigestMethods)) return invalid("digest method not allowed: " + std::string(digest));
   shape.reference_c14n = canonicalization(transforms[1], c14n);
   shape.reference_digest = digest_named_in(digest);
   shape.digest_value = parts[2];
@@ -155,7 +201,7 @@ Result<SignatureShape> check_signature_shape(xmlDocPtr doc) {
   if (signatures > 1) return invalid("more than one ds:Signature");
 
   SignatureShape shape;
-  for (const auto child : element_children(root))
+  for (auto child = root->children; child; child = child->next)
     if (is_dsig(child, "Signature")) shape.signature = child;
   if (!shape.signature) return invalid("ds:Signature must be a child of the document root");
 
@@ -168,21 +214,25 @@ Result<SignatureShape> check_signature_shape(xmlDocPtr doc) {
   if (signed_info.size() != 3 || !is_dsig(signed_info[0], "CanonicalizationMethod") ||
       !is_dsig(signed_info[1], "SignatureMethod") || !is_dsig(signed_info[2], "Reference"))
     return invalid("SignedInfo must hold CanonicalizationMethod, SignatureMethod and exactly one Reference");
-  const auto c14n = attribute(signed_info[0], "Algorithm");
-  if (!one_of(c14n, kCanonicalizations)) return invalid("canonicalization not allowed: " + c14n);
-  const auto method = attribute(signed_info[1], "Algorithm");
-  if (!one_of(method, kSignatureMethods)) return invalid("signature method not allowed: " + method);
+  const Attribute c14n_attribute(signed_info[0], "Algorithm");
+  const std::string_view c14n = c14n_attribute.value();
+  if (!one_of(c14n, kCanonicalizations)) return invalid("canonicalization not allowed: " + std::string(c14n));
+  const Attribute method_attribute(signed_info[1], "Algorithm");
+  const std::string_view method = method_attribute.value();
+  if (!one_of(method, kSignatureMethods)) return invalid("signature method not allowed: " + std::string(method));
   if (!element_children(signed_info[1]).empty()) return invalid("SignatureMethod parameters are not allowed");
   if (const auto status = check_reference(doc, root, signed_info[2], shape); !status) return status.refusal();
   shape.signed_info = parts[0];
   shape.signature_value = parts[1];
   shape.signed_info_c14n = canonicalization(signed_info[0], c14n);
-  shape.ecdsa = method.find("#ecdsa-") != std::string::npos;
+  shape.ecdsa = method.find("#ecdsa-") != std::string_view::npos;
   shape.signature_digest = digest_named_in(method);
 
-  for (const auto data : element_children(parts[2])) {
+  for (auto data = parts[2]->children; data; data = data->next) {
+    if (data->type != XML_ELEMENT_NODE) continue;
     if (!is_dsig(data, "X509Data")) return invalid("KeyInfo may hold only X509Data (keys given otherwise are never trusted)");
-    for (const auto item : element_children(data)) {
+    for (auto item = data->children; item; item = item->next) {
+      if (item->type != XML_ELEMENT_NODE) continue;
       if (!is_dsig(item, "X509Certificate")) return invalid("X509Data may hold only X509Certificate");
       shape.certificates_base64.push_back(text_of(item));
     }

@@ -16,7 +16,7 @@ Result<std::string> sign_enveloped(std::string_view document, const std::filesys
   DocumentLimits limits;
   limits.max_bytes = 64u << 20;  // our own documents: no need to refuse what the gateway would
   limits.max_depth = 256;
-  auto doc = parse_guarded(document, limits);
+  auto doc = parse_guarded(document, limits, TreeUse::modified);  // the signature is added to it
   if (!doc) return doc.refusal();
 
   take_xmlsec_error();

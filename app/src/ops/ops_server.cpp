@@ -1,4 +1,5 @@
 #include "ops/ops_server.h"
+#include "stagegate/core/thread_name.h"
 
 #include "ops/dashboard_page.h"
 
@@ -85,7 +86,10 @@ OpsServer::OpsServer(const OpsConfig& config, Handlers handlers) : impl_(std::ma
   });
   impl_->port = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (impl_->port <= 0) throw std::runtime_error("cannot listen for operators on " + config.listen);
-  impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
+  impl_->thread = std::thread([this] {
+    name_this_thread("sg-ops");
+    impl_->server.listen_after_bind();
+  });
 }
 
 OpsServer::~OpsServer() {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <regex>
 #include <string>
@@ -72,6 +73,31 @@ class DeferringHandler final : public MessageHandler {
   std::vector<std::pair<InboundMessage, Completion>> waiting;
 };
 
+// A server with one worker in front of a DeferringHandler.
+struct DeferringServer {
+  DeferringHandler handler;
+  std::unique_ptr<adapters::SoapServer> server;
+  DeferringServer() {
+    adapters::ServerConfig config;
+    config.port = 0;
+    config.workers = 1;
+    server = std::make_unique<adapters::SoapServer>(handler, config);
+    server->start();
+  }
+  // A SendMessage from a client of its own, answered when the test completes it.
+  std::future<adapters::SendReply> send(int number) const {
+    const std::string url = "http://127.0.0.1:" + std::to_string(server->port()) + "/";
+    return std::async(std::launch::async, [url, number] {
+      adapters::OutboundMessage message;
+      message.message_id = "m-" + std::to_string(number);
+      message.sender_id = "akimat";
+      message.password = "x";
+      message.document = "<d xmlns=\"urn:x\">" + std::to_string(number) + "</d>";
+      return adapters::send_message(url, message, 20);
+    });
+  }
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(deferred_response)
@@ -111,24 +137,11 @@ BOOST_AUTO_TEST_CASE(a_request_that_is_not_a_send_message_is_answered_at_once) {
 }
 
 BOOST_AUTO_TEST_CASE(one_worker_keeps_many_messages_in_flight_and_each_gets_its_own_answer) {
-  DeferringHandler handler;
-  adapters::ServerConfig config;
-  config.port = 0;
-  config.workers = 1;
-  adapters::SoapServer server(handler, config);
-  server.start();
-  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
+  DeferringServer fixture;
+  auto& handler = fixture.handler;
   constexpr int kClients = 8;
   std::vector<std::future<adapters::SendReply>> replies;
-  for (int i = 0; i < kClients; ++i)
-    replies.push_back(std::async(std::launch::async, [&url, i] {
-      adapters::OutboundMessage message;
-      message.message_id = "m-" + std::to_string(i);
-      message.sender_id = "akimat";
-      message.password = "x";
-      message.document = "<d xmlns=\"urn:x\">" + std::to_string(i) + "</d>";
-      return adapters::send_message(url, message, 20);
-    }));
+  for (int i = 0; i < kClients; ++i) replies.push_back(fixture.send(i));
   // All eight wait for their outcome at once: the one worker did not wait with the first.
   BOOST_REQUIRE(handler.wait_for(kClients));
   std::vector<std::pair<InboundMessage, Completion>> waiting;
@@ -156,21 +169,9 @@ BOOST_AUTO_TEST_CASE(one_worker_keeps_many_messages_in_flight_and_each_gets_its_
 }
 
 BOOST_AUTO_TEST_CASE(stop_answers_what_is_in_flight) {
-  DeferringHandler handler;
-  adapters::ServerConfig config;
-  config.port = 0;
-  config.workers = 1;
-  adapters::SoapServer server(handler, config);
-  server.start();
-  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
-  auto reply = std::async(std::launch::async, [&url] {
-    adapters::OutboundMessage message;
-    message.message_id = "m-1";
-    message.sender_id = "akimat";
-    message.password = "x";
-    message.document = "<d xmlns=\"urn:x\">1</d>";
-    return adapters::send_message(url, message, 20);
-  });
+  DeferringServer fixture;
+  auto& handler = fixture.handler;
+  auto reply = fixture.send(1);
   BOOST_REQUIRE(handler.wait_for(1));
   // The commit completes while the server is stopping: its answer still goes out.
   std::thread completer([&handler] {
@@ -178,7 +179,7 @@ BOOST_AUTO_TEST_CASE(stop_answers_what_is_in_flight) {
     std::lock_guard lock(handler.mutex);
     handler.waiting.front().second(Receipt{5, "2026-11-22T10:00:00.000Z", false});
   });
-  server.stop();
+  fixture.server->stop();
   completer.join();
   const auto answered = reply.get();
   BOOST_TEST(answered.status_code == "SCSS001");

@@ -74,6 +74,16 @@ struct Finished {
   }
 };
 
+// handle_async's outcome, waited for.
+Result<Receipt> outcome_of(Pipeline& pipeline, const std::string& document) {
+  Finished finished;
+  auto outcome = finished.promise.get_future();
+  pipeline.handle_async(message(document), finished.completion());
+  BOOST_REQUIRE((outcome.wait_for(5s) == std::future_status::ready));
+  BOOST_TEST(finished.calls == 1);
+  return outcome.get().first;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(pipeline)
@@ -117,23 +127,15 @@ BOOST_AUTO_TEST_CASE(handle_runs_every_step_here) {
 BOOST_AUTO_TEST_CASE(a_refusal_ends_the_chain_once) {
   Pipeline pipeline;
   pipeline.add(std::make_unique<Inspect>("refuse")).add(std::make_unique<LaterReceipt>());
-  Finished finished;
-  auto outcome = finished.promise.get_future();
-  pipeline.handle_async(message("<d/>"), finished.completion());
-  BOOST_REQUIRE((outcome.wait_for(0ms) == std::future_status::ready));  // refused before anything waits
-  const auto result = outcome.get().first;
+  const auto result = outcome_of(pipeline, "<d/>");
   BOOST_REQUIRE(!result.ok());
   BOOST_TEST((result.refusal().code == Code::DataInvalid));
-  BOOST_TEST(finished.calls == 1);
 }
 
 BOOST_AUTO_TEST_CASE(a_step_that_throws_is_internal_and_named) {
   Pipeline pipeline;
   pipeline.add(std::make_unique<Inspect>("throw")).add(std::make_unique<LaterReceipt>());
-  Finished finished;
-  auto outcome = finished.promise.get_future();
-  pipeline.handle_async(message("<d/>"), finished.completion());
-  const auto result = outcome.get().first;
+  const auto result = outcome_of(pipeline, "<d/>");
   BOOST_REQUIRE(!result.ok());
   BOOST_TEST((result.refusal().code == Code::Internal));
   BOOST_TEST(result.refusal().reason == "inspect failed: a bug");

@@ -1,6 +1,9 @@
 #define BOOST_TEST_MODULE signing
 #include <boost/test/unit_test.hpp>
 
+#include <string>
+#include <vector>
+
 #include "stagegate/signing/pki.h"
 #include "stagegate/signing/signer.h"
 #include "stagegate/signing/verifier.h"
@@ -198,6 +201,30 @@ BOOST_AUTO_TEST_CASE(size_and_depth_limits_are_malformed) {
   for (int i = 0; i < 20; ++i) deep += "<a>";
   for (int i = 0; i < 20; ++i) deep += "</a>";
   expect(strict.verify(deep), Code::Malformed, "depth");
+}
+
+// The parser context is reused per thread (document_guard.cpp): nothing a refused document
+// did to it may change how the next one on the thread verifies.
+BOOST_AUTO_TEST_CASE(a_signed_document_verifies_the_same_after_each_hostile_one_on_the_thread) {
+  const auto checker = verifier();
+  const auto signed_document = sign(kDocument);
+  const auto first = checker.verify(signed_document);
+  BOOST_REQUIRE(first.ok());
+  std::string too_deep = "<r xmlns=\"urn:evil\" xmlns:ds=\"urn:evil-ds\">";
+  for (int i = 0; i < 300; ++i) too_deep += "<n>";
+  const std::vector<std::string> hostile{
+      "<!DOCTYPE r [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><r>&e;</r>",
+      too_deep,
+      "<StageNotification xmlns=\"urn:evil\" xmlns:ds=\"urn:evil-ds\"><ds:Signature>",
+      "<?oasis-xml-catalog catalog=\"http://127.0.0.1:9/c.xml\"?>" + signed_document.substr(signed_document.find("?>") + 2),
+      replaced(signed_document, "ЦОН Алматы", "ЦОН Астаны"),
+  };
+  for (const auto& document : hostile) {
+    BOOST_TEST(!checker.verify(document).ok());
+    const auto again = checker.verify(signed_document);
+    BOOST_REQUIRE_MESSAGE(again.ok(), (again.ok() ? std::string() : again.refusal().reason));
+    BOOST_TEST(again->canonical_xml == first->canonical_xml);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(missing_trust_anchor_file_fails_at_startup) {
