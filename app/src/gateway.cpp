@@ -167,7 +167,8 @@ struct Gateway::Impl {
         journal(bus::Journal::open(config.journal)),
         dispatcher(journal, config.bus_endpoint, config.delivery),
         server(measured, with_health(config.server)) {
-    pipeline.add(authenticate_sender(registry))
+    pipeline.add(announce_to_journal(journal))
+        .add(authenticate_sender(registry))
         .add(verify_signature(verifier))
         .add(authorize_signer())
         .add(normalize_document())

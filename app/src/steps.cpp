@@ -25,6 +25,20 @@ const RoutedService* find_service(std::string_view service_id) {
   return nullptr;
 }
 
+// First: the journal's commit may wait for this message while it is verified.
+class AnnounceToJournal final : public Step {
+ public:
+  explicit AnnounceToJournal(bus::Journal& journal) : journal_(journal) {}
+  std::string_view name() const override { return "announce_to_journal"; }
+  Status process(Exchange& exchange) override {
+    exchange.on_its_way = journal_.announce();
+    return proceed();
+  }
+
+ private:
+  bus::Journal& journal_;
+};
+
 class AuthenticateSender final : public Step {
  public:
   explicit AuthenticateSender(const Reloadable<signing::ProviderRegistry>& registry) : registry_(registry) {}
@@ -139,12 +153,16 @@ class AppendToJournal final : public Step {
   AppendToJournal(bus::Journal& journal, std::function<void()> on_appended)
       : journal_(journal), on_appended_(std::move(on_appended)) {}
   std::string_view name() const override { return "append_to_journal"; }
-  Status process(Exchange& exchange) override { return record(exchange, journal_.append(input_from(exchange))); }
+  Status process(Exchange& exchange) override {
+    exchange.on_its_way = {};  // this thread waits for the commit: nothing more is on its way
+    return record(exchange, journal_.append(input_from(exchange)));
+  }
 
   void process_async(Exchange& exchange, std::function<void(Status)> done) override {
     journal_.append_async(input_from(exchange), [this, &exchange, done = std::move(done)](Result<Receipt> receipt) {
       done(record(exchange, std::move(receipt)));
     });
+    exchange.on_its_way = {};  // after the append is queued: the commit never misses it
   }
 
  private:
@@ -174,6 +192,7 @@ class AppendToJournal final : public Step {
 
 }  // namespace
 
+std::unique_ptr<Step> announce_to_journal(bus::Journal& journal) { return std::make_unique<AnnounceToJournal>(journal); }
 std::unique_ptr<Step> authenticate_sender(const Reloadable<signing::ProviderRegistry>& registry) {
   return std::make_unique<AuthenticateSender>(registry);
 }

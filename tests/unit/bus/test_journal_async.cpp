@@ -114,3 +114,66 @@ BOOST_AUTO_TEST_CASE(waiting_appends_never_go_through_the_executor) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(commit_window)
+
+BOOST_AUTO_TEST_CASE(a_commit_waits_for_an_announced_append_and_not_for_nothing) {
+  test::TempDir dir("journal-window");
+  bus::JournalOptions options;
+  options.commit_window = std::chrono::milliseconds(2000);
+  auto journal = bus::Journal::open(dir / "journal.db", options);
+  std::mutex mutex;
+  std::vector<std::size_t> hand_offs;
+  journal.complete_on([&](std::vector<std::function<void()>> completions) {
+    {
+      std::lock_guard lock(mutex);
+      hand_offs.push_back(completions.size());
+    }
+    for (const auto& completion : completions) completion();
+  });
+  Outcomes outcomes;
+  // Nothing announced: committed at once, not after the window.
+  const auto started = std::chrono::steady_clock::now();
+  journal.append_async(async_input("alone"), outcomes.collector());
+  BOOST_REQUIRE(outcomes.wait_for(1));
+  BOOST_TEST((std::chrono::steady_clock::now() - started < std::chrono::milliseconds(1000)));
+
+  // A message still being verified: the commit of the one before it waits and takes both.
+  auto on_its_way = journal.announce();
+  auto also_on_its_way = journal.announce();
+  journal.append_async(async_input("first"), outcomes.collector());
+  std::thread verifier([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    journal.append_async(async_input("second"), outcomes.collector());
+    also_on_its_way = {};
+  });
+  on_its_way = {};  // "first" is queued
+  BOOST_REQUIRE(outcomes.wait_for(3));
+  verifier.join();
+  std::lock_guard lock(mutex);
+  BOOST_REQUIRE_EQUAL(hand_offs.size(), 2u);
+  BOOST_TEST(hand_offs[1] == 2u);
+  BOOST_TEST((std::chrono::steady_clock::now() - started < std::chrono::milliseconds(1900)));
+}
+
+BOOST_AUTO_TEST_CASE(an_announced_message_refused_on_its_way_ends_the_wait) {
+  test::TempDir dir("journal-window");
+  bus::JournalOptions options;
+  options.commit_window = std::chrono::milliseconds(5000);
+  auto journal = bus::Journal::open(dir / "journal.db", options);
+  Outcomes outcomes;
+  auto refused_later = journal.announce();
+  const auto started = std::chrono::steady_clock::now();
+  journal.append_async(async_input("m1"), outcomes.collector());
+  std::thread refuser([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    refused_later = {};
+  });
+  BOOST_REQUIRE(outcomes.wait_for(1));
+  refuser.join();
+  BOOST_TEST((std::chrono::steady_clock::now() - started < std::chrono::milliseconds(2000)));
+  std::lock_guard lock(outcomes.mutex);
+  BOOST_TEST(outcomes.received[0].first->sequence == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "stagegate/bus/journal.h"
 #include "stagegate/core/message.h"
 #include "stagegate/routing/rules.h"
 #include "stagegate/signing/provider_registry.h"
@@ -30,6 +31,7 @@ struct Exchange {
   std::optional<routing::RoutingKey> routing_key;  // after normalization
   std::vector<routing::RoutedPayload> routes;      // destinations and what each may see; moved into the journal
   std::optional<Receipt> receipt;  // after the journal append
+  bus::Journal::Arrival on_its_way;  // from the start to the append: the commit may wait for it
 };
 
 class Step {

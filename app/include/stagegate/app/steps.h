@@ -12,6 +12,8 @@
 
 namespace stagegate::app {
 
+// Never refuses: tells the journal a message is on its way, so a commit may wait for it.
+std::unique_ptr<Step> announce_to_journal(bus::Journal& journal);
 // SENDER_AUTH: unknown senderId, wrong password, or a serviceId the provider may not use.
 // SERVICE_UNKNOWN: a serviceId the gateway does not route.
 std::unique_ptr<Step> authenticate_sender(const Reloadable<signing::ProviderRegistry>& registry);

@@ -3,12 +3,14 @@
 // An append returns only after the record is on disk; only then does the gateway reply SCSS001.
 // Concurrent appends share one transaction and one fsync (group commit).
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "stagegate/core/message.h"
@@ -50,9 +52,15 @@ struct JournalOptions {
   // bytes; but each frame is a write call, and in the whole gateway 4 KB pages cost less CPU
   // per message (docs/performance.md).
   std::size_t page_size = 4096;
+  // How long a commit may wait for appends announced (announce()) but not yet made: messages
+  // the workers are verifying, which would otherwise need an fsync of their own. It never
+  // waits when none is announced. Zero: commit what is queued at once.
+  std::chrono::microseconds commit_window{1000};
 };
 
 class Journal {
+  struct Impl;
+
  public:
   // Creates the file and schema when missing. Throws std::runtime_error on failure to open.
   static Journal open(const std::filesystem::path& file, JournalOptions options = {});
@@ -73,6 +81,24 @@ class Journal {
   using CompletionExecutor = std::function<void(std::vector<std::function<void()>> completions)>;
   void complete_on(CompletionExecutor executor);
 
+  // A message on its way to append_async (being verified): while any is, a commit waits up
+  // to the commit window for it. Ends at destruction, which must follow the append (or the
+  // message's refusal); on any thread, never after the journal.
+  class Arrival {
+   public:
+    Arrival() = default;
+    ~Arrival();
+    Arrival(Arrival&& other) noexcept : impl_(std::exchange(other.impl_, nullptr)) {}
+    Arrival& operator=(Arrival&& other) noexcept;
+    Arrival(const Arrival&) = delete;
+    Arrival& operator=(const Arrival&) = delete;
+
+   private:
+    friend class Journal;
+    Impl* impl_ = nullptr;
+  };
+  Arrival announce();
+
   // Runs on the committing thread after each commit, with the last committed sequence.
   void on_commit(std::function<void(std::uint64_t)> callback);
 
@@ -89,7 +115,6 @@ class Journal {
   const std::filesystem::path& file() const;
 
  private:
-  struct Impl;
   explicit Journal(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
