@@ -5,12 +5,17 @@
 #include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <memory>
+#include <thread>
+#include <vector>
 
 #include "stagegate/adapters/bus_client.h"
 #include "stagegate/adapters/soap_server.h"
@@ -107,9 +112,49 @@ int connect_to(int port) {
   return fd;
 }
 
+// A TLS client that sends and never reads what comes back.
+struct DeafTlsClient {
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> context{SSL_CTX_new(TLS_client_method()), SSL_CTX_free};
+  std::unique_ptr<SSL, decltype(&SSL_free)> ssl{nullptr, SSL_free};
+  int fd = -1;
+  DeafTlsClient(int port, const std::filesystem::path& server_ca) {
+    SSL_CTX_load_verify_locations(context.get(), server_ca.c_str(), nullptr);
+    fd = connect_to(port);
+    ssl.reset(SSL_new(context.get()));
+    SSL_set_fd(ssl.get(), fd);
+    if (SSL_connect(ssl.get()) != 1) throw std::runtime_error("TLS handshake");
+  }
+  ~DeafTlsClient() {
+    ssl.reset();
+    ::close(fd);
+  }
+  void send(const std::string& bytes) const { SSL_write(ssl.get(), bytes.data(), static_cast<int>(bytes.size())); }
+};
+
 }  // namespace
 
 BOOST_FIXTURE_TEST_SUITE(tls_hostile, TlsFixture)
+
+BOOST_AUTO_TEST_CASE(tls_clients_that_never_read_their_answers_hold_no_worker, *boost::unit_test::timeout(60)) {
+  // More deaf clients than workers (one per core): TLS answers the socket does not take are
+  // left to the event loop, as plain ones are.
+  std::string requests;
+  for (int i = 0; i < 400; ++i) requests += "GET /?wsdl HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::vector<std::unique_ptr<DeafTlsClient>> deaf;
+  for (int i = 0; i < 6; ++i) {
+    deaf.push_back(std::make_unique<DeafTlsClient>(server->port(), server_pki.ca_certificate()));
+    deaf.back()->send(requests);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const auto bound = identity_of(bound_files.certificate);
+  handler.provider.tls_fingerprints = {bound.fingerprint_sha256};
+  const auto started = std::chrono::steady_clock::now();
+  BOOST_TEST(adapters::send_message(url(), message(), 10, client(&bound_files)).status_code == "SCSS001");
+  const auto took = std::chrono::steady_clock::now() - started;
+  BOOST_TEST((took < std::chrono::seconds(2)));
+  std::cout << "6 deaf TLS clients with 400 pipelined WSDL requests each; a SendMessage meanwhile took "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms\n";
+}
 
 BOOST_AUTO_TEST_CASE(bound_sender_needs_its_own_client_certificate, *boost::unit_test::timeout(60)) {
   const auto bound = identity_of(bound_files.certificate);
