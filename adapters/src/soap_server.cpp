@@ -139,12 +139,19 @@ struct WorkQueue {
   int in_flight = 0;                // messages handed on whose response is not written yet
 
   bool post(WorkerTask task) {
+    std::vector<WorkerTask> one;
+    one.push_back(std::move(task));
+    return post_all(std::move(one));
+  }
+
+  bool post_all(std::vector<WorkerTask> posted) {
     {
       std::lock_guard lock(mutex);
       if (closed) return false;
-      (task.run ? answers : requests).push_back(std::move(task));
+      for (auto& task : posted) (task.run ? answers : requests).push_back(std::move(task));
     }
-    ready.notify_one();
+    if (posted.size() == 1) ready.notify_one();
+    else ready.notify_all();
     return true;
   }
 
@@ -312,14 +319,9 @@ void SoapServer::start() {
 void SoapServer::stop() { impl_->stop(); }
 
 void SoapServer::run_on_workers(std::vector<std::function<void()>> tasks) {
-  auto& queue = *impl_->queue;
-  {
-    std::lock_guard lock(queue.mutex);
-    if (queue.closed) return;
-    for (auto& task : tasks) queue.answers.push_back(WorkerTask{nullptr, [task = std::move(task)](SyncChannelService&) { task(); }});
-  }
-  if (tasks.size() == 1) queue.ready.notify_one();
-  else queue.ready.notify_all();
+  std::vector<WorkerTask> answers;
+  for (auto& task : tasks) answers.push_back(WorkerTask{nullptr, [task = std::move(task)](SyncChannelService&) { task(); }});
+  impl_->queue->post_all(std::move(answers));
 }
 
 }  // namespace stagegate::adapters

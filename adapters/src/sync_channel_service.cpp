@@ -141,7 +141,7 @@ SyncChannelService::Served SyncChannelService::receive(std::string_view request,
     deferred_.reset();
     return served;
   }
-  return Served{finish_in_memory(envelope), std::nullopt, {}};
+  return Served{finish_in_memory(envelope, refuse(Code::Malformed, "the body is not a SOAP envelope")), std::nullopt, {}};
 }
 
 std::string SyncChannelService::complete(const ReplyTo& reply_to, const Result<Receipt>& outcome) {
@@ -154,21 +154,16 @@ std::string SyncChannelService::complete(const ReplyTo& reply_to, const Result<R
   if (!outcome) {
     contract_fault(soap, outcome.refusal());
     soap_send_fault(soap);
-    return finish_in_memory(envelope);
+    return finish_in_memory(envelope, refuse(Code::Malformed, "the body is not a SOAP envelope"));
   }
   sc__SendMessageResponse response;
   response.soap_default(soap);
   fill_response(response, reply_to, outcome.value());
-  if (send_response(soap, response) != SOAP_OK) {
-    envelope.clear();  // half an envelope is no answer
-    destroy();
-    body_bound_.end_in_memory(soap);
-    return refusal_response(refuse(Code::Internal, "the response could not be written"), 500);
-  }
-  return finish_in_memory(envelope);
+  if (send_response(soap, response) != SOAP_OK) envelope.clear();  // half an envelope is no answer
+  return finish_in_memory(envelope, refuse(Code::Internal, "the response could not be written"));
 }
 
-std::string SyncChannelService::finish_in_memory(std::string& envelope) {
+std::string SyncChannelService::finish_in_memory(std::string& envelope, const Refusal& when_empty) {
   const int error = soap->error;
   const bool soap12 = soap->version == 2;
   int status = error == SOAP_OK ? 200 : 500;
@@ -177,7 +172,7 @@ std::string SyncChannelService::finish_in_memory(std::string& envelope) {
   const char* extra_header = body_bound_.extra_header();
   destroy();
   body_bound_.end_in_memory(soap);
-  if (envelope.empty()) return refusal_response(refuse(Code::Malformed, "the body is not a SOAP envelope"), 500);
+  if (envelope.empty()) return refusal_response(when_empty, 500);
   return http_response(status, extra_header, soap12, envelope);
 }
 

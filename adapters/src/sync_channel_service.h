@@ -51,8 +51,9 @@ class SyncChannelService final : public ISyncChannelHttpBindingService {
   std::string refusal_response(const Refusal& refusal, int http_status);
 
  private:
-  // The head and the envelope gSOAP wrote to memory, after the request's context is freed.
-  std::string finish_in_memory(std::string& envelope);
+  // The head and the envelope gSOAP wrote to memory, after the request's context is freed;
+  // `when_empty` as a fault when gSOAP wrote no envelope.
+  std::string finish_in_memory(std::string& envelope, const Refusal& when_empty);
   void fill_response(sc__SendMessageResponse& response, const ReplyTo& reply_to, const Receipt& receipt);
 
   // Compressed bodies (Content-Encoding): gSOAP reads the whole HTTP request itself.
