@@ -76,6 +76,44 @@ int send_response(soap* ctx, sc__SendMessageResponse& response) {
   return SOAP_OK;
 }
 
+std::string namespace_uris_read(const soap* ctx) {
+  std::string uris;
+  if (!ctx->local_namespaces) return uris;
+  for (const auto* entry = ctx->local_namespaces; entry->id; ++entry) {
+    if (entry->out) uris += entry->out;
+    uris += '\n';
+  }
+  return uris;
+}
+
+// gSOAP frees the table's `out` strings itself (with free), so they are handed over as strdup.
+void restore_namespace_uris(soap* ctx, std::string_view uris) {
+  soap_set_local_namespaces(ctx);
+  if (!ctx->local_namespaces) return;
+  for (auto* entry = ctx->local_namespaces; entry->id && !uris.empty(); ++entry) {
+    const auto end = uris.find('\n');
+    const auto uri = uris.substr(0, end);
+    uris.remove_prefix(end == std::string_view::npos ? uris.size() : end + 1);
+    if (uri.empty() || entry->out) continue;
+    entry->out = strndup(uri.data(), uri.size());
+  }
+}
+
+// The values of an accepted message's response; `date` and `data` keep the text they point into.
+ResponseValues response_values(const SyncChannelService::ReplyTo& reply_to, const Receipt& receipt, std::string& date,
+                               std::string& data) {
+  date = now_utc();
+  data = receipt_to_xml(receipt);
+  ResponseValues values;
+  values.message_id = reply_to.message_id;
+  values.correlation_id = reply_to.correlation_id;
+  values.session_id = reply_to.session_id;
+  values.response_date = date;
+  values.status_message = receipt.duplicate ? "Duplicate of an accepted message; first receipt returned" : "Accepted and journaled";
+  values.data = data;
+  return values;
+}
+
 }  // namespace
 
 void configure_server_context(soap* ctx, const ServerConfig& config) {
@@ -135,7 +173,10 @@ SyncChannelService::Served SyncChannelService::receive(std::string_view request,
   client_certificate_.reset();
   request_data_.reset();
   if (deferred_) {
-    destroy();
+    // What the request built is freed now; gSOAP's temporary tables are cleared by the next
+    // request's soap_begin, which clears them anyway (soap_end would clear them a third time).
+    soap_destroy(soap);
+    soap_dealloc(soap, nullptr);
     body_bound_.end_in_memory(soap);
     Served served = std::move(*deferred_);
     deferred_.reset();
@@ -145,20 +186,57 @@ SyncChannelService::Served SyncChannelService::receive(std::string_view request,
 }
 
 std::string SyncChannelService::complete(const ReplyTo& reply_to, const Result<Receipt>& outcome) {
+  if (!outcome) return complete_with_gsoap(reply_to, outcome.refusal(), {});
+  std::string date;
+  std::string data;
+  const auto values = response_values(reply_to, outcome.value(), date, data);
+  if (ResponseTemplate::renders(values))
+    if (const auto* captured = response_template(reply_to)) return captured->render(values);
+  return complete_with_gsoap(reply_to, std::nullopt, values);
+}
+
+const ResponseTemplate* SyncChannelService::response_template(const ReplyTo& reply_to) {
+  constexpr std::size_t kShapesKept = 32;
+  std::string shape = std::to_string(reply_to.soap_version);
+  shape += reply_to.correlation_id ? 'c' : '-';
+  shape += reply_to.session_id ? 's' : '-';
+  shape += reply_to.namespace_uris;
+  auto found = response_templates_.find(shape);
+  if (found == response_templates_.end()) {
+    if (response_templates_.size() >= kShapesKept) return nullptr;
+    found = response_templates_.emplace(std::move(shape), CapturedTemplate{}).first;
+  }
+  auto& slot = found->second;
+  if (!slot.tried) {
+    slot.tried = true;
+    const auto markers = ResponseTemplate::markers(reply_to.correlation_id.has_value(), reply_to.session_id.has_value());
+    ReplyTo marked{std::string(markers.message_id),
+                   reply_to.correlation_id ? std::optional<std::string>(*markers.correlation_id) : std::nullopt,
+                   reply_to.session_id ? std::optional<std::string>(*markers.session_id) : std::nullopt, reply_to.soap_version,
+                   reply_to.namespace_uris};
+    slot.captured = ResponseTemplate::capture(complete_with_gsoap(marked, std::nullopt, markers), markers);
+  }
+  return slot.captured ? &*slot.captured : nullptr;
+}
+
+std::string SyncChannelService::complete_with_gsoap(const ReplyTo& reply_to, const std::optional<Refusal>& refusal,
+                                                    const ResponseValues& values) {
   std::string envelope;
   envelope.reserve(2048);
   body_bound_.start_connection(soap);
   body_bound_.begin_in_memory(soap, {}, envelope);
   soap_begin(soap);
-  soap_set_version(soap, reply_to.soap_version);
-  if (!outcome) {
-    contract_fault(soap, outcome.refusal());
+  // The state the generated serve answers in: the request's version and namespace URIs.
+  restore_namespace_uris(soap, reply_to.namespace_uris);
+  soap->version = reply_to.soap_version;
+  if (refusal) {
+    contract_fault(soap, *refusal);
     soap_send_fault(soap);
     return finish_in_memory(envelope, refuse(Code::Malformed, "the body is not a SOAP envelope"));
   }
   sc__SendMessageResponse response;
   response.soap_default(soap);
-  fill_response(response, reply_to, outcome.value());
+  fill_response(response, reply_to, values);
   if (send_response(soap, response) != SOAP_OK) envelope.clear();  // half an envelope is no answer
   return finish_in_memory(envelope, refuse(Code::Internal, "the response could not be written"));
 }
@@ -231,18 +309,21 @@ int SyncChannelService::SendMessage(sc__SendMessage* request, sc__SendMessageRes
   message.document = std::move(document).value();
 
   ReplyTo reply_to{message.message_id, info.correlationId ? std::optional<std::string>(*info.correlationId) : std::nullopt,
-                   info.sessionId ? std::optional<std::string>(*info.sessionId) : std::nullopt, soap->version};
+                   info.sessionId ? std::optional<std::string>(*info.sessionId) : std::nullopt, soap->version,
+                   namespace_uris_read(soap)};
   if (deferring_) {
     deferred_ = Served{{}, std::move(message), std::move(reply_to)};
     return SOAP_STOP;  // no response now: complete() writes it
   }
   const auto outcome = handler_.handle(message);
   if (!outcome) return contract_fault(soap, outcome.refusal());
-  fill_response(response, reply_to, outcome.value());
+  std::string date;
+  std::string data;
+  fill_response(response, reply_to, response_values(reply_to, outcome.value(), date, data));
   return SOAP_OK;
 }
 
-void SyncChannelService::fill_response(sc__SendMessageResponse& response, const ReplyTo& reply_to, const Receipt& receipt) {
+void SyncChannelService::fill_response(sc__SendMessageResponse& response, const ReplyTo& reply_to, const ResponseValues& values) {
   auto* reply = soap_new_sc__SyncSendMessageResponse(soap);
   reply->responseInfo = soap_new_sc__SyncMessageInfoResponse(soap);
   reply->responseInfo->messageId = reply_to.message_id;
@@ -250,13 +331,12 @@ void SyncChannelService::fill_response(sc__SendMessageResponse& response, const 
   if (reply_to.correlation_id) *reply->responseInfo->correlationId = *reply_to.correlation_id;
   if (reply_to.session_id) reply->responseInfo->sessionId = soap_new_std__string(soap);
   if (reply_to.session_id) *reply->responseInfo->sessionId = *reply_to.session_id;
-  reply->responseInfo->responseDate = now_utc();
+  reply->responseInfo->responseDate = std::string(values.response_date);
   reply->responseInfo->status = soap_new_sc__StatusInfo(soap);
   reply->responseInfo->status->code = "SCSS001";
-  reply->responseInfo->status->message =
-      receipt.duplicate ? "Duplicate of an accepted message; first receipt returned" : "Accepted and journaled";
+  reply->responseInfo->status->message = std::string(values.status_message);
   reply->responseData = soap_new_sc__ResponseData(soap);
-  reply->responseData->data = soap_strdup(soap, receipt_to_xml(receipt).c_str());
+  reply->responseData->data = soap_strdup(soap, std::string(values.data).c_str());
   response.response = reply;
 }
 

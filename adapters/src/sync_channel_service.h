@@ -1,11 +1,13 @@
 #pragma once
 // The generated SyncChannel service bound to the pipeline: one instance serves one
 // connection at a time on one worker thread.
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "request_body_bound.h"
+#include "response_template.h"
 #include "soapISyncChannelHttpBindingService.h"
 #include "stagegate/adapters/soap_server.h"
 #include "stagegate/core/message.h"
@@ -32,6 +34,9 @@ class SyncChannelService final : public ISyncChannelHttpBindingService {
     std::optional<std::string> correlation_id;
     std::optional<std::string> session_id;
     short soap_version = 1;
+    // The namespace URIs the request used where the table accepts several (SOAP 1.1 or 1.2,
+    // XML Schema years), one line each, in table order: the response declares the same.
+    std::string namespace_uris;
   };
   // receive()'s result: the whole response, or a well-formed SendMessage whose message is to be
   // handled (handle_async) and answered by complete() once its outcome is known.
@@ -54,7 +59,11 @@ class SyncChannelService final : public ISyncChannelHttpBindingService {
   // The head and the envelope gSOAP wrote to memory, after the request's context is freed;
   // `when_empty` as a fault when gSOAP wrote no envelope.
   std::string finish_in_memory(std::string& envelope, const Refusal& when_empty);
-  void fill_response(sc__SendMessageResponse& response, const ReplyTo& reply_to, const Receipt& receipt);
+  void fill_response(sc__SendMessageResponse& response, const ReplyTo& reply_to, const ResponseValues& values);
+  // complete() through the generated serializer: the fault for `refusal`, else the receipt's `values`.
+  std::string complete_with_gsoap(const ReplyTo& reply_to, const std::optional<Refusal>& refusal, const ResponseValues& values);
+  // The captured response of reply_to's shape (SOAP version, optional elements), captured on first use.
+  const ResponseTemplate* response_template(const ReplyTo& reply_to);
 
   // Compressed bodies (Content-Encoding): gSOAP reads the whole HTTP request itself.
   std::string serve_http(std::string_view request, const std::optional<ClientCertificate>& client_certificate);
@@ -69,6 +78,13 @@ class SyncChannelService final : public ISyncChannelHttpBindingService {
   // receive(): SendMessage keeps the message here instead of handling it.
   bool deferring_ = false;
   std::optional<Served> deferred_;
+  struct CapturedTemplate {
+    bool tried = false;
+    std::optional<ResponseTemplate> captured;
+  };
+  // By shape: SOAP version, optional elements and the namespace URIs (a client sends the same
+  // ones every time; a bounded number of shapes are kept).
+  std::map<std::string, CapturedTemplate> response_templates_;
 };
 
 // Applies limits, timeouts, UTF-8 handling, ?wsdl and the fault hook to a gSOAP context.

@@ -14,6 +14,7 @@
 
 #include "stagegate/adapters/bus_client.h"
 #include "stagegate/adapters/soap_server.h"
+#include "response_template.h"
 #include "sync_channel_service.h"
 
 using namespace stagegate;
@@ -109,22 +110,89 @@ BOOST_AUTO_TEST_CASE(the_deferred_response_is_the_generated_services_response) {
                                               Receipt{9, "2026-11-21T09:00:00.000Z", true},
                                               refuse(Code::SignatureInvalid, "digest mismatch"),
                                               refuse(Code::Overloaded, "delivery backlog has reached the limit")};
-  for (const auto& outcome : outcomes) {
-    FixedHandler handler(outcome);
-    adapters::ServerConfig config;
-    adapters::SyncChannelService service(handler, config);
-    auto served = service.receive(framed(body));
-    BOOST_REQUIRE(served.message.has_value());
-    BOOST_TEST(served.message->message_id == "m-7");
-    BOOST_TEST(served.message->correlation_id == "c-7");
-    const auto deferred = service.complete(served.reply_to, outcome);
-    // A Content-Encoding sends the request through gSOAP's own HTTP layer and generated serve().
-    const auto generated = service.serve_bytes(framed(body, "Content-Encoding: identity\r\n"));
-    BOOST_TEST(status_line(deferred) == status_line(generated));
-    BOOST_TEST(envelope_of(deferred) == envelope_of(generated));
-    if (!outcome) BOOST_TEST(deferred.find(std::string(contract_code(outcome.refusal().code))) != std::string::npos);
-    else BOOST_TEST(deferred.find("<correlationId>c-7</correlationId>") != std::string::npos, deferred);
-  }
+  const std::string soap12_body = std::regex_replace(body, std::regex("http://schemas.xmlsoap.org/soap/envelope/"),
+                                                     "http://www.w3.org/2003/05/soap-envelope");
+  for (const auto& outcome : outcomes)
+    for (const auto& request : {body, soap12_body}) {
+      FixedHandler handler(outcome);
+      adapters::ServerConfig config;
+      adapters::SyncChannelService service(handler, config);
+      auto served = service.receive(framed(request));
+      BOOST_REQUIRE(served.message.has_value());
+      BOOST_TEST(served.message->message_id == "m-7");
+      BOOST_TEST(served.message->correlation_id == "c-7");
+      const auto deferred = service.complete(served.reply_to, outcome);
+      // A Content-Encoding sends the request through gSOAP's own HTTP layer and generated serve().
+      const auto generated = service.serve_bytes(framed(request, "Content-Encoding: identity\r\n"));
+      BOOST_TEST(status_line(deferred) == status_line(generated));
+      BOOST_TEST(envelope_of(deferred) == envelope_of(generated));
+      if (!outcome) BOOST_TEST(deferred.find(std::string(contract_code(outcome.refusal().code))) != std::string::npos);
+      else BOOST_TEST(deferred.find("<correlationId>c-7</correlationId>") != std::string::npos, deferred);
+    }
+}
+
+// An accepted message is answered from a response captured once from the generated service
+// (response_template.cpp): for every shape and for text gSOAP escapes, the bytes are the same.
+BOOST_AUTO_TEST_CASE(the_captured_response_is_the_generated_one_for_every_shape_and_text) {
+  const std::string soap11 = "http://schemas.xmlsoap.org/soap/envelope/";
+  const std::string soap12 = "http://www.w3.org/2003/05/soap-envelope";
+  const std::vector<std::string> infos{
+      "",
+      "<correlationId>c-1</correlationId>",
+      "<sessionId>s-1</sessionId>",
+      "<correlationId>a&amp;b &lt;c&gt; \"q\" 'a' қазақша</correlationId><sessionId>&gt;&gt;</sessionId>",
+      "<correlationId>tab&#x9;and&#xA;newline&#xD;</correlationId>",  // the generated path: gSOAP escapes these
+  };
+  const std::vector<std::string> message_ids{"m-1", "id&amp;&lt;&gt;Ж"};
+  // A SOAP 1.2 request, and one declaring XML Schema of 1999: the response declares what the request did.
+  const std::string soap11_schema99 = soap11 + "\" xmlns:xsd=\"http://www.w3.org/1999/XMLSchema";
+  for (const auto& version : {soap11, soap12, soap11_schema99})
+    for (const auto& message_id : message_ids)
+      for (const auto& info : infos)
+        for (const bool duplicate : {false, true}) {
+          FixedHandler handler(Receipt{41, "2026-11-22T10:00:00.000Z", duplicate});
+          adapters::ServerConfig config;
+          adapters::SyncChannelService service(handler, config);
+          std::string body = envelope(message_id, info);
+          body.replace(body.find(soap11), soap11.size(), version);
+          auto served = service.receive(framed(body));
+          BOOST_REQUIRE_MESSAGE(served.message.has_value(), served.response);
+          // Twice: the first answer captures the shape's response, the second renders it.
+          for (int round = 0; round < 2; ++round) {
+            const auto deferred = service.complete(served.reply_to, Receipt{41, "2026-11-22T10:00:00.000Z", duplicate});
+            const auto generated = service.serve_bytes(framed(body, "Content-Encoding: identity\r\n"));
+            BOOST_TEST(status_line(deferred) == "HTTP/1.1 200 OK");
+            BOOST_TEST(deferred.substr(0, deferred.find("\r\n\r\n")) == generated.substr(0, generated.find("\r\n\r\n")));
+            BOOST_TEST(envelope_of(deferred) == envelope_of(generated), info);
+          }
+        }
+}
+
+BOOST_AUTO_TEST_CASE(a_response_that_is_not_a_plain_acceptance_is_not_captured) {
+  const auto markers = adapters::ResponseTemplate::markers(false, false);
+  const std::string body = "<e>@stagegate-message-id@ @stagegate-response-date@ @stagegate-status-message@ @stagegate-data@</e>";
+  const auto head = [](const std::string& status, std::size_t length) {
+    return "HTTP/1.1 " + status + "\r\nContent-Type: text/xml\r\nContent-Length: " + std::to_string(length) + "\r\n\r\n";
+  };
+  BOOST_TEST(adapters::ResponseTemplate::capture(head("200 OK", body.size()) + body, markers).has_value());
+  BOOST_TEST(!adapters::ResponseTemplate::capture(head("500 Internal Server Error", body.size()) + body, markers).has_value());
+  BOOST_TEST(!adapters::ResponseTemplate::capture(head("200 OK", body.size() + 1) + body, markers).has_value());
+  const std::string repeated = body + "@stagegate-data@";
+  BOOST_TEST(!adapters::ResponseTemplate::capture(head("200 OK", repeated.size()) + repeated, markers).has_value());
+  const std::string missing = "<e>@stagegate-message-id@</e>";
+  BOOST_TEST(!adapters::ResponseTemplate::capture(head("200 OK", missing.size()) + missing, markers).has_value());
+
+  const auto captured = adapters::ResponseTemplate::capture(head("200 OK", body.size()) + body, markers);
+  adapters::ResponseValues values;
+  values.message_id = "a<b&c>d";
+  values.response_date = "T";
+  values.status_message = "S";
+  values.data = "<r/>";
+  BOOST_TEST(adapters::ResponseTemplate::renders(values));
+  const std::string expected = "<e>a&lt;b&amp;c&gt;d T S <r/></e>";
+  BOOST_TEST(captured->render(values) == head("200 OK", expected.size()) + expected);
+  values.message_id = "tab\there";
+  BOOST_TEST(!adapters::ResponseTemplate::renders(values));
 }
 
 BOOST_AUTO_TEST_CASE(a_request_that_is_not_a_send_message_is_answered_at_once) {
