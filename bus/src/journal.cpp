@@ -83,7 +83,7 @@ struct Journal::Impl {
   Impl(const std::filesystem::path& f, JournalOptions o)
       : file(f),
         options(o),
-        writer(open_journal_database(f, static_cast<int>(o.page_size))),
+        writer(open_journal_writer(f, static_cast<int>(o.page_size))),
         find_existing(writer.get(), "SELECT sequence, received_at FROM journal WHERE sender_id = ?1 AND message_id = ?2"),
         insert(writer.get(),
                "INSERT INTO journal(sequence, received_at, sender_id, message_id, service_id, topic, payload, document) "
@@ -173,9 +173,11 @@ struct Journal::Impl {
   }
 
   void fail_all(std::vector<std::unique_ptr<PendingAppend>>& batch, std::vector<Result<Receipt>>& results, const std::string& what) {
+    // The failure's own text, before ROLLBACK replaces it (a failed COMMIT may already have
+    // ended the transaction: "cannot rollback - no transaction is active").
+    const auto refusal = refuse(Code::Internal, "journal " + what + ": " + sqlite3_errmsg(writer.get()));
     std::string ignored;
     sqlite::exec(writer.get(), "ROLLBACK", ignored);
-    const auto refusal = refuse(Code::Internal, "journal " + what + ": " + sqlite3_errmsg(writer.get()));
     for (std::size_t i = 0; i < batch.size(); ++i) results[i] = refusal;
   }
 

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "wal_coalescing_vfs.h"
+
 namespace stagegate::bus {
 namespace {
 
@@ -82,9 +84,11 @@ constexpr std::int64_t kCheckpointBytes = 4 * 1024 * 1024;
 
 }  // namespace
 
-sqlite::Database open_journal_database(const std::filesystem::path& file, int page_size) {
+namespace {
+
+sqlite::Database open_journal(const std::filesystem::path& file, int page_size, const char* vfs) {
   if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
-  auto db = sqlite::open(file.string());
+  auto db = sqlite::open(file.string(), vfs);
   // Takes effect only for a new file (SQLite cannot change it in WAL mode): every page a
   // commit dirties goes to the WAL whole, and most of them are leaves that gain one small
   // entry (a random leaf of the duplicate check, each destination's last leaf).
@@ -124,6 +128,16 @@ sqlite::Database open_journal_database(const std::filesystem::path& file, int pa
   sqlite::exec_or_throw(db.get(), kDeliveryTables);
   setup.commit();
   return db;
+}
+
+}  // namespace
+
+sqlite::Database open_journal_database(const std::filesystem::path& file, int page_size) {
+  return open_journal(file, page_size, nullptr);
+}
+
+sqlite::Database open_journal_writer(const std::filesystem::path& file, int page_size) {
+  return open_journal(file, page_size, wal_coalescing_vfs());
 }
 
 bool stores_whole_payload_once(sqlite3* db) {

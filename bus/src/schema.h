@@ -17,6 +17,10 @@ inline constexpr int kJournalPageSize = 1024;
 // `page_size` applies to a new file only; an existing one keeps its own.
 sqlite::Database open_journal_database(const std::filesystem::path& file, int page_size = kJournalPageSize);
 
+// The committer's connection: as above, its WAL writes gathered into one write per commit
+// (wal_coalescing_vfs.h).
+sqlite::Database open_journal_writer(const std::filesystem::path& file, int page_size);
+
 inline constexpr int kCompactLayoutVersion = 4;
 
 // True for the compact layout, whose routes hold NULL for "the journal's payload"; earlier

@@ -25,8 +25,8 @@ struct StorageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Throws std::runtime_error: for opening at startup.
-Database open(const std::string& path);
+// Throws std::runtime_error: for opening at startup. `vfs`: a registered VFS by name, or the default.
+Database open(const std::string& path, const char* vfs = nullptr);
 // Runs SQL with no result rows; false and `error` filled on failure.
 bool exec(sqlite3* db, const char* sql, std::string& error);
 void exec_or_throw(sqlite3* db, const char* sql);
