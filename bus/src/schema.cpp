@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 #include "wal_coalescing_vfs.h"
@@ -137,7 +138,12 @@ sqlite::Database open_journal_database(const std::filesystem::path& file, int pa
 }
 
 sqlite::Database open_journal_writer(const std::filesystem::path& file, int page_size) {
-  return open_journal(file, page_size, wal_coalescing_vfs());
+  auto db = open_journal(file, page_size, wal_coalescing_vfs());
+  sqlite::Statement synchronous(db.get(), "PRAGMA synchronous");
+  constexpr std::int64_t kFull = 2;
+  if (synchronous.scalar() < kFull)
+    throw std::logic_error("the journal's writer gathers WAL writes until the WAL is synced: it needs synchronous=FULL");
+  return db;
 }
 
 bool stores_whole_payload_once(sqlite3* db) {

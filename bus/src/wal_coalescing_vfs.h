@@ -11,6 +11,10 @@
 // it would discard a torn write. Reads, size queries and truncation of the WAL write what is
 // gathered first, so the file is always what SQLite's own sequence of writes made it.
 // Files other than the WAL (the database, its shared memory) are the default VFS's own.
+//
+// Only for connections with synchronous=FULL or EXTRA: with NORMAL, SQLite does not sync the
+// WAL at a commit, and other connections would see a commit whose frames are still gathered
+// here. open_journal_writer() checks it.
 
 namespace stagegate::bus {
 
