@@ -1,6 +1,8 @@
 #define BOOST_TEST_MODULE routing
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
+
 
 #include "stagegate/routing/normalize.h"
 #include "support/files.h"
@@ -78,9 +80,11 @@ BOOST_AUTO_TEST_CASE(prefixed_namespace_reads_the_same) {
     prefixed.insert(prefixed[at + 1] == '/' ? at + 2 : at + 1, "s:");
   }
   prefixed = replaced(prefixed, "xmlns=\"urn:stagegate:stage:1\"", "xmlns:s=\"urn:stagegate:stage:1\"");
-  const auto event = normalize_stage(prefixed);
+  // One receive time for both: receivedAt is in the JSON, and two calls to now() may differ.
+  const auto received = std::chrono::system_clock::now();
+  const auto event = normalize_stage(prefixed, received);
   BOOST_REQUIRE_MESSAGE(event.ok(), (event.ok() ? std::string() : event.refusal().reason));
-  BOOST_TEST(to_json(event.value()) == to_json(normalize_stage(sample()).value()));
+  BOOST_TEST(to_json(event.value()) == to_json(normalize_stage(sample(), received).value()));
 }
 
 BOOST_AUTO_TEST_CASE(each_required_field_missing_is_schema_naming_it) {
