@@ -160,6 +160,14 @@ void ConnectionReactor::watch(int fd, unsigned events, bool add) {
   epoll_ctl(epoll_, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event);
 }
 
+void ConnectionReactor::watch(Connection& connection, unsigned events) {
+  // One event per arming: a connection handed to a worker needs no EPOLL_CTL_DEL (and no
+  // ADD when it comes back), and one that closes meanwhile cannot make the loop spin.
+  connection.watched = events;
+  rearmed_ = true;
+  watch(connection.fd(), events | EPOLLONESHOT, false);
+}
+
 void ConnectionReactor::stop() {
   stopping_.store(true);
   const std::uint64_t one = 1;
@@ -236,19 +244,28 @@ void ConnectionReactor::accept_all() {
     auto connection = std::make_unique<Connection>(fd, std::move(ssl), config_.limits, open_count_);
     connection->phase = config_.tls ? Connection::Phase::handshake : Connection::Phase::reading;
     connection->deadline = Clock::now() + config_.request_timeout;  // the handshake counts too
+    connection->watched = EPOLLIN | EPOLLRDHUP;
     connections_.emplace(fd, std::move(connection));
-    watch(fd, EPOLLIN | EPOLLRDHUP, true);
+    watch(fd, EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, true);
   }
 }
 
 void ConnectionReactor::on_event(int fd, unsigned events) {
   const auto found = connections_.find(fd);
-  if (found == connections_.end()) return;
+  if (found == connections_.end()) return;  // with a worker: disarmed by this event (EPOLLONESHOT)
   Connection& connection = *found->second;
+  rearmed_ = false;
+  handle_event(fd, connection, events);
+  // The event disarmed the socket: one still here waits for what it waited for before,
+  // unless handling it chose anew.
+  if (!rearmed_ && connections_.count(fd) != 0) watch(connection, connection.watched);
+}
+
+void ConnectionReactor::handle_event(int fd, Connection& connection, unsigned events) {
   if (events & EPOLLERR) return close_connection(fd);
   // Writability was only wanted for one OpenSSL step: back to waiting for bytes.
   if ((events & EPOLLOUT) && connection.phase != Connection::Phase::handshake && connection.phase != Connection::Phase::writing)
-    watch(fd, EPOLLIN | EPOLLRDHUP, false);
+    watch(connection, EPOLLIN | EPOLLRDHUP);
   switch (connection.phase) {
     case Connection::Phase::handshake:
       handshake(connection);
@@ -273,12 +290,12 @@ void ConnectionReactor::handshake(Connection& connection) {
   if (result == 1) {
     connection.set_client_certificate(verified_peer(connection.ssl()));
     connection.phase = Connection::Phase::reading;
-    watch(connection.fd(), EPOLLIN | EPOLLRDHUP, false);
+    watch(connection, EPOLLIN | EPOLLRDHUP);
     return;
   }
   const int error = SSL_get_error(connection.ssl(), result);
-  if (error == SSL_ERROR_WANT_READ) return watch(connection.fd(), EPOLLIN | EPOLLRDHUP, false);
-  if (error == SSL_ERROR_WANT_WRITE) return watch(connection.fd(), EPOLLOUT, false);
+  if (error == SSL_ERROR_WANT_READ) return watch(connection, EPOLLIN | EPOLLRDHUP);
+  if (error == SSL_ERROR_WANT_WRITE) return watch(connection, EPOLLOUT);
   // No certificate when one is required, an untrusted one, plain HTTP on the HTTPS port.
   ERR_clear_error();
   connection.phase = Connection::Phase::draining;
@@ -295,7 +312,7 @@ void ConnectionReactor::read_request(Connection& connection) {
       if (received <= 0) {
         const int error = SSL_get_error(connection.ssl(), static_cast<int>(received));
         if (error == SSL_ERROR_WANT_READ) return;
-        if (error == SSL_ERROR_WANT_WRITE) return watch(connection.fd(), EPOLLOUT, false);
+        if (error == SSL_ERROR_WANT_WRITE) return watch(connection, EPOLLOUT);
         ERR_clear_error();
         connection.deadline = Clock::now();  // the peer is gone
         connection.phase = Connection::Phase::draining;
@@ -328,7 +345,8 @@ void ConnectionReactor::after_read(int fd, Connection& connection) {
     case ReadState::need_more:
       return;
     case ReadState::complete: {
-      epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
+      // No EPOLL_CTL_DEL: the socket is disarmed (EPOLLONESHOT) until resume() arms it, and
+      // an event meanwhile finds no connection here.
       auto owned = std::move(connections_.at(fd));
       connections_.erase(fd);
       sink_(std::move(owned));
@@ -354,7 +372,7 @@ void ConnectionReactor::refuse(Connection& connection, std::string_view response
   }
   connection.phase = Connection::Phase::draining;
   connection.deadline = Clock::now() + kDrainTime;
-  watch(connection.fd(), EPOLLIN | EPOLLRDHUP, false);
+  watch(connection, EPOLLIN | EPOLLRDHUP);
 }
 
 void ConnectionReactor::drain(Connection& connection) {
@@ -384,14 +402,14 @@ void ConnectionReactor::take_resumed() {
     Connection& kept = *connection;
     connections_.emplace(fd, std::move(connection));
     if (kept.unsent.empty()) {
-      watch(fd, EPOLLIN | EPOLLRDHUP, true);
+      watch(kept, EPOLLIN | EPOLLRDHUP);
       await_next_request(fd, kept);
       continue;
     }
     // The client reads slowly: the rest goes as it reads, within the write deadline.
     kept.phase = Connection::Phase::writing;
     kept.deadline = Clock::now() + config_.write_timeout;
-    watch(fd, EPOLLOUT, true);
+    watch(kept, EPOLLOUT);
   }
 }
 
@@ -401,11 +419,11 @@ void ConnectionReactor::write_unsent(int fd, Connection& connection) {
   connection.unsent.erase(0, *written);
   if (!connection.unsent.empty()) {
     // TLS may need to read before it can write (a key update): wait for either.
-    if (connection.ssl()) watch(fd, EPOLLOUT | EPOLLIN, false);
+    if (connection.ssl()) watch(connection, EPOLLOUT | EPOLLIN);
     return;
   }
   if (connection.close_after_unsent) return close_connection(fd);
-  watch(fd, EPOLLIN | EPOLLRDHUP, false);
+  watch(connection, EPOLLIN | EPOLLRDHUP);
   await_next_request(fd, connection);
 }
 

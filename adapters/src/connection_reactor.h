@@ -56,6 +56,7 @@ class Connection {
 
   Phase phase = Phase::reading;
   Clock::time_point deadline;
+  unsigned watched = 0;  // the epoll events the reactor waits for (armed once at a time)
 
  private:
   int fd_;
@@ -102,6 +103,7 @@ class ConnectionReactor {
  private:
   void accept_all();
   void on_event(int fd, unsigned events);
+  void handle_event(int fd, Connection& connection, unsigned events);
   void handshake(Connection& connection);
   void read_request(Connection& connection);
   void after_read(int fd, Connection& connection);
@@ -110,6 +112,8 @@ class ConnectionReactor {
   void write_unsent(int fd, Connection& connection);
   void await_next_request(int fd, Connection& connection);
   void watch(int fd, unsigned events, bool add);
+  // A connection's socket, armed for one event (EPOLLONESHOT); sets rearmed_.
+  void watch(Connection& connection, unsigned events);
   void close_connection(int fd);
   void take_resumed();
   void sweep_deadlines();
@@ -122,6 +126,7 @@ class ConnectionReactor {
   int wakeup_ = -1;  // eventfd: stop() and resume()
   int port_ = 0;
   bool listener_paused_ = false;  // out of descriptors: resumed by the next sweep
+  bool rearmed_ = false;          // the event being handled armed its connection again
   std::atomic<bool> stopping_{false};
   std::atomic<int> open_count_{0};
   std::unordered_map<int, std::unique_ptr<Connection>> connections_;

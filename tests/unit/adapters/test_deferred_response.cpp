@@ -2,12 +2,21 @@
 // arrives, from any thread; the response is the one the generated service writes.
 #include <boost/test/unit_test.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <future>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -252,6 +261,60 @@ BOOST_AUTO_TEST_CASE(stop_answers_what_is_in_flight) {
   const auto answered = reply.get();
   BOOST_TEST(answered.status_code == "SCSS001");
   BOOST_TEST(answered.sequence.value_or(0) == 5u);
+}
+
+namespace {
+
+// CPU ticks (1/100 s) the server's reactor thread has used.
+long reactor_cpu_ticks() {
+  long ticks = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name != "sg-reactor") continue;
+    std::ifstream stat(task.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    std::istringstream fields(line.substr(line.rfind(')') + 2));
+    std::vector<std::string> values{std::istream_iterator<std::string>(fields), std::istream_iterator<std::string>()};
+    ticks += std::stol(values.at(11)) + std::stol(values.at(12));  // utime, stime
+  }
+  return ticks;
+}
+
+}  // namespace
+
+// While a worker has a connection, its socket stays in the reactor's epoll set, disarmed
+// (EPOLLONESHOT): a client that hangs up meanwhile must not wake the reactor over and over.
+BOOST_AUTO_TEST_CASE(a_client_gone_while_its_message_waits_does_not_keep_the_reactor_busy) {
+  DeferringServer fixture;
+  auto& handler = fixture.handler;
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(fixture.server->port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  BOOST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  const auto request = framed(envelope("m-gone"));
+  BOOST_REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
+  BOOST_REQUIRE(handler.wait_for(1));
+  ::close(fd);
+  const long before = reactor_cpu_ticks();
+  std::this_thread::sleep_for(600ms);
+  BOOST_TEST(reactor_cpu_ticks() - before <= 10, "a reactor that spins uses about 60 ticks here");
+  // The answer goes to a closed socket; the server serves the next client as before.
+  {
+    std::lock_guard lock(handler.mutex);
+    handler.waiting.front().second(Receipt{1, "2026-11-22T10:00:00.000Z", false});
+  }
+  auto reply = fixture.send(2);
+  BOOST_REQUIRE(handler.wait_for(2));
+  {
+    std::lock_guard lock(handler.mutex);
+    handler.waiting.back().second(Receipt{2, "2026-11-22T10:00:00.000Z", false});
+  }
+  BOOST_TEST(reply.get().status_code == "SCSS001");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
