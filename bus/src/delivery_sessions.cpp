@@ -412,7 +412,9 @@ void DeliverySessions::tick(Clock::time_point now) {
 void DeliverySessions::retain(Clock::time_point now, const std::string& empty_before, const std::string& delete_before) {
   if (!storage_.may_write(now)) return;
   try {
-    state_.prune(positions_.empty() ? 0 : slowest_, empty_before, delete_before);
+    const auto acknowledged_by_all = positions_.empty() ? 0 : slowest_;
+    journal_.forget_recent_through(acknowledged_by_all);  // before: no read may see an emptied entry whole
+    state_.prune(acknowledged_by_all, empty_before, delete_before);
     storage_.succeeded(now);
   } catch (const std::exception& error) {
     storage_.failed("applying retention", error.what(), now);

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "recent_entries.h"
 #include "schema.h"
 #include "stagegate/bus/sqlite.h"
 #include "stagegate/core/clock.h"
@@ -63,6 +64,10 @@ struct Journal::Impl {
   // Delivery's reads, prepared once: parsing them took about as long as running them.
   mutable sqlite::Statement read_all_after;
   mutable sqlite::Statement read_routed_after;
+
+  // What the committer wrote last, for delivery's reads (recent_entries.h).
+  static constexpr std::size_t kRecentEntries = 4096;
+  RecentEntries recent{kRecentEntries};
 
   std::atomic<std::uint64_t> last_committed{0};
   // After a failed batch the file is asked again: a COMMIT that reported an I/O error may
@@ -259,12 +264,28 @@ struct Journal::Impl {
         results[i] = Receipt{sequence, received_at, false};
         last = sequence;
       }
-      if (ok && !step_once(commit_batch)) fail_all(batch, results, "commit");
-      else if (ok) last_committed = last;
+      if (ok && !step_once(commit_batch)) {
+        fail_all(batch, results, "commit");
+      } else if (ok) {
+        // Before last_committed moves: what delivery may read is in `recent` by then.
+        remember(batch, results);
+        last_committed = last;
+      }
+      if (!ok) recent.clear();
       recount_last = !ok || last_committed.load() != last;
     }
     if (committed_callback) committed_callback(last_committed.load());
     complete(batch, results);
+  }
+
+  void remember(const std::vector<std::unique_ptr<PendingAppend>>& batch, const std::vector<Result<Receipt>>& results) {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (!results[i] || results[i]->duplicate) continue;
+      const auto& input = *batch[i]->input;
+      recent.committed(JournalEntry{results[i]->sequence, results[i]->received_at, input.sender_id, input.message_id,
+                                    input.service_id, input.topic, input.payload},
+                       input.routes);
+    }
   }
 
   void complete(std::vector<std::unique_ptr<PendingAppend>>& batch, std::vector<Result<Receipt>>& results) {
@@ -354,8 +375,11 @@ void Journal::on_commit(std::function<void(std::uint64_t)> callback) {
 
 std::vector<JournalEntry> Journal::read_after(std::uint64_t sequence, std::size_t limit,
                                               const std::vector<std::string>& destinations) const {
-  std::lock_guard lock(impl_->read_mutex);
+  std::vector<std::string> names = destinations;
+  std::sort(names.begin(), names.end());
   std::vector<JournalEntry> entries;
+  if (impl_->recent.read_after(sequence, limit, names, entries)) return entries;
+  std::lock_guard lock(impl_->read_mutex);
   if (destinations.empty()) {
     auto& read = impl_->read_all_after;
     const ResetOnExit done{read};  // a statement left stepping would hold its WAL snapshot
@@ -366,8 +390,6 @@ std::vector<JournalEntry> Journal::read_after(std::uint64_t sequence, std::size_
     return entries;
   }
   std::map<std::uint64_t, JournalEntry> merged;
-  std::vector<std::string> names = destinations;
-  std::sort(names.begin(), names.end());
   auto& read = impl_->read_routed_after;
   const ResetOnExit done{read};
   for (const auto& name : names) {
@@ -417,6 +439,8 @@ std::vector<std::string> Journal::destinations(std::uint64_t sequence) const {
   }
   return names;
 }
+
+void Journal::forget_recent_through(std::uint64_t sequence) { impl_->recent.forget_through(sequence); }
 
 std::uint64_t Journal::last_sequence() const { return impl_->last_committed.load(); }
 

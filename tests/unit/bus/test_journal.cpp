@@ -157,7 +157,9 @@ BOOST_AUTO_TEST_CASE(retention_empties_then_removes_only_what_all_acknowledged) 
   for (const auto* id : {"m1", "m2", "m3"}) BOOST_REQUIRE(journal.append(input(id, "monitoring")).ok());
   auto state = bus::DeliveryState::open(journal.file());
 
-  // Everything is old enough to empty, nothing to remove; all acknowledged up to 2.
+  // Everything is old enough to empty, nothing to remove; all acknowledged up to 2. The
+  // journal is told first, as delivery does: it would read its newest entries from memory.
+  journal.forget_recent_through(2);
   BOOST_TEST(state.prune(2, "9999-12-31", "0000-01-01") == 2u);
   const auto left = journal.read_after(0, 10, {"monitoring"});
   BOOST_REQUIRE(left.size() == 1u);  // emptied payloads are not delivered again
@@ -169,6 +171,55 @@ BOOST_AUTO_TEST_CASE(retention_empties_then_removes_only_what_all_acknowledged) 
   BOOST_TEST(journal.count() == 1u);
   BOOST_TEST(journal.destinations(1).empty());
   BOOST_TEST(journal.destinations(3) == std::vector<std::string>{"monitoring"});
+}
+
+std::string described(const std::vector<bus::JournalEntry>& entries) {
+  std::string text;
+  for (const auto& entry : entries)
+    text += std::to_string(entry.sequence) + " " + entry.received_at + " " + entry.sender_id + " " + entry.message_id + " " +
+            entry.service_id + " " + entry.topic + " " + entry.payload + "\n";
+  return text;
+}
+
+// Delivery reads the newest entries from what the committer wrote (recent_entries.h): the
+// same entries, destinations and payloads as the database gives.
+BOOST_AUTO_TEST_CASE(the_newest_entries_read_from_memory_as_from_the_database) {
+  test::TempDir dir;
+  auto journal = bus::Journal::open(dir / "journal.db");
+  for (int n = 0; n < 60; ++n) {
+    auto message = input("m" + std::to_string(n % 50));  // the last ten repeat earlier ones
+    message.payload = "{\"n\":" + std::to_string(n) + "}";
+    message.routes.clear();
+    if (n % 3 != 0) message.routes.push_back({"monitoring", message.payload});  // stored as NULL: the journal's
+    if (n % 2 == 0) message.routes.push_back({"knowledge_base", "{\"kb\":" + std::to_string(n) + "}"});
+    if (n % 7 == 0) message.routes.push_back({"notification", "{\"to\":" + std::to_string(n) + "}"});
+    BOOST_REQUIRE(journal.append(message).ok());
+  }
+  auto database = bus::Journal::open(dir / "journal.db");  // nothing in memory: reads the file
+  const std::vector<std::vector<std::string>> destination_sets{
+      {}, {"monitoring"}, {"knowledge_base"}, {"notification"}, {"monitoring", "knowledge_base"},
+      {"notification", "monitoring", "knowledge_base"}, {"absent"}, {"absent", "notification"}};
+  for (const std::uint64_t after : {0u, 1u, 7u, 25u, 49u, 50u, 60u})
+    for (const std::size_t limit : {1u, 5u, 64u})
+      for (const auto& destinations : destination_sets) {
+        BOOST_TEST_CONTEXT("after " << after << ", limit " << limit << ", " << destinations.size() << " destinations") {
+          BOOST_TEST(described(journal.read_after(after, limit, destinations)) ==
+                     described(database.read_after(after, limit, destinations)));
+        }
+      }
+  BOOST_TEST(described({*journal.read(9, {"knowledge_base", "notification"})}) ==
+             described({*database.read(9, {"knowledge_base", "notification"})}));
+
+  // Read from memory indeed: a change behind the journal's back is not seen until it is
+  // told to forget (as retention does before it empties entries).
+  {
+    auto db = bus::sqlite::open((dir / "journal.db").string());
+    bus::sqlite::exec_or_throw(db.get(), "UPDATE journal SET payload = '' WHERE sequence <= 10");
+  }
+  BOOST_TEST(journal.read_after(0, 64).size() == 50u);
+  journal.forget_recent_through(10);
+  BOOST_TEST(journal.read_after(0, 64).size() == 40u);
+  BOOST_TEST(journal.read_after(10, 64).size() == 40u);  // after the forgotten ones: memory again
 }
 
 BOOST_AUTO_TEST_CASE(concurrent_appends_get_distinct_sequences) {

@@ -66,6 +66,8 @@ class DeliveryState {
 
   // Empties payload and document of entries every consumer acknowledged before the cutoff
   // (ISO-8601 UTC text), and deletes entries older than the receipt cutoff; returns rows touched.
+  // A running Journal reads its newest entries from memory: call its forget_recent_through(
+  // acknowledged_by_all) first (DeliverySessions::retain does).
   std::uint64_t prune(std::uint64_t acknowledged_by_all, const std::string& empty_before, const std::string& delete_before);
 
   // Takes the write lock and lets it go: whether a write would succeed now.

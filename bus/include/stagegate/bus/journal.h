@@ -108,6 +108,9 @@ class Journal {
   std::vector<JournalEntry> read_after(std::uint64_t sequence, std::size_t limit,
                                        const std::vector<std::string>& destinations = {}) const;
   std::optional<JournalEntry> read(std::uint64_t sequence, const std::vector<std::string>& destinations = {}) const;
+  // Entries after `sequence` come from the database from now on, not from what the committer
+  // wrote last: retention is about to empty or delete entries up to `sequence`.
+  void forget_recent_through(std::uint64_t sequence);
   // The destinations a message was routed to, by name.
   std::vector<std::string> destinations(std::uint64_t sequence) const;
   std::uint64_t last_sequence() const;  // last committed
