@@ -278,13 +278,23 @@ struct Journal::Impl {
     complete(batch, results);
   }
 
-  void remember(const std::vector<std::unique_ptr<PendingAppend>>& batch, const std::vector<Result<Receipt>>& results) {
+  void remember(std::vector<std::unique_ptr<PendingAppend>>& batch, const std::vector<Result<Receipt>>& results) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (!results[i] || results[i]->duplicate) continue;
-      const auto& input = *batch[i]->input;
-      recent.committed(JournalEntry{results[i]->sequence, results[i]->received_at, input.sender_id, input.message_id,
-                                    input.service_id, input.topic, input.payload},
-                       input.routes);
+      const auto& receipt = results[i].value();
+      auto& pending = *batch[i];
+      if (!pending.owned) {  // append(): the caller's
+        const auto& input = *pending.input;
+        recent.committed(JournalEntry{receipt.sequence, receipt.received_at, input.sender_id, input.message_id, input.service_id,
+                                      input.topic, input.payload},
+                         input.routes);
+        continue;
+      }
+      // append_async(): the journal's own input, done with: moved, not copied.
+      auto& input = *pending.owned;
+      recent.committed(JournalEntry{receipt.sequence, receipt.received_at, std::move(input.sender_id), std::move(input.message_id),
+                                    std::move(input.service_id), std::move(input.topic), std::move(input.payload)},
+                       std::move(input.routes));
     }
   }
 

@@ -6,8 +6,14 @@ namespace stagegate::bus {
 
 void RecentEntries::committed(JournalEntry whole, std::vector<Route> routes) {
   std::lock_guard lock(mutex_);
+  std::vector<RouteCopy> copies;
+  copies.reserve(routes.size());
+  for (auto& route : routes) {
+    const bool is_whole = route.payload == whole.payload;
+    copies.push_back(RouteCopy{std::move(route.destination), is_whole ? std::string() : std::move(route.payload), is_whole});
+  }
   if (!entries_.empty() && entries_.back().whole.sequence + 1 != whole.sequence) entries_.clear();
-  entries_.push_back(Entry{std::move(whole), std::move(routes)});
+  entries_.push_back(Entry{std::move(whole), std::move(copies)});
   while (entries_.size() > capacity_) entries_.pop_front();
 }
 
@@ -35,14 +41,16 @@ bool RecentEntries::read_after(std::uint64_t after, std::size_t limit, const std
     }
     // As the database answers: the first of the asked destinations (by name) the entry was
     // routed to, with that destination's payload.
-    const Route* chosen = nullptr;
+    const RouteCopy* chosen = nullptr;
     for (const auto& route : it->routes)
       if (std::binary_search(sorted_destinations.begin(), sorted_destinations.end(), route.destination) &&
           (!chosen || route.destination < chosen->destination))
         chosen = &route;
-    if (!chosen || chosen->payload.empty()) continue;
+    if (!chosen) continue;
+    const auto& payload = chosen->whole ? it->whole.payload : chosen->payload;
+    if (payload.empty()) continue;
     JournalEntry entry{it->whole.sequence, it->whole.received_at, it->whole.sender_id, it->whole.message_id,
-                       it->whole.service_id, chosen->destination, chosen->payload};
+                       it->whole.service_id, chosen->destination, payload};
     entries.push_back(std::move(entry));
   }
   return true;

@@ -33,9 +33,14 @@ class RecentEntries {
                   std::vector<JournalEntry>& entries) const;
 
  private:
+  struct RouteCopy {
+    std::string destination;
+    std::string payload;  // empty when `whole`
+    bool whole = false;   // the destination sees the whole message: no second copy
+  };
   struct Entry {
     JournalEntry whole;
-    std::vector<Route> routes;
+    std::vector<RouteCopy> routes;
   };
   const std::size_t capacity_;
   mutable std::mutex mutex_;
