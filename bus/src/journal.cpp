@@ -66,7 +66,7 @@ struct Journal::Impl {
   mutable sqlite::Statement read_routed_after;
 
   // What the committer wrote last, for delivery's reads (recent_entries.h).
-  static constexpr std::size_t kRecentEntries = 4096;
+  static constexpr std::size_t kRecentEntries = 2048;  // about 6 MB; a consumer further behind reads the file
   RecentEntries recent{kRecentEntries};
 
   std::atomic<std::uint64_t> last_committed{0};
