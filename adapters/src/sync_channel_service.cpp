@@ -81,7 +81,7 @@ std::string namespace_uris_read(const soap* ctx) {
   if (!ctx->local_namespaces) return uris;
   for (const auto* entry = ctx->local_namespaces; entry->id; ++entry) {
     if (entry->out) uris += entry->out;
-    uris += '\n';
+    uris += '\0';  // gSOAP's strings end at NUL: nothing in a URI can look like this
   }
   return uris;
 }
@@ -91,7 +91,7 @@ void restore_namespace_uris(soap* ctx, std::string_view uris) {
   soap_set_local_namespaces(ctx);
   if (!ctx->local_namespaces) return;
   for (auto* entry = ctx->local_namespaces; entry->id && !uris.empty(); ++entry) {
-    const auto end = uris.find('\n');
+    const auto end = uris.find('\0');
     const auto uri = uris.substr(0, end);
     uris.remove_prefix(end == std::string_view::npos ? uris.size() : end + 1);
     if (uri.empty() || entry->out) continue;
@@ -197,6 +197,9 @@ std::string SyncChannelService::complete(const ReplyTo& reply_to, const Result<R
 
 const ResponseTemplate* SyncChannelService::response_template(const ReplyTo& reply_to) {
   constexpr std::size_t kShapesKept = 32;
+  // Namespace URIs are the client's: a long one is answered by gSOAP, not kept in a template.
+  constexpr std::size_t kLongestNamespaceUris = 1024;
+  if (reply_to.namespace_uris.size() > kLongestNamespaceUris) return nullptr;
   std::string shape = std::to_string(reply_to.soap_version);
   shape += reply_to.correlation_id ? 'c' : '-';
   shape += reply_to.session_id ? 's' : '-';

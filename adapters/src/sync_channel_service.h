@@ -35,7 +35,7 @@ class SyncChannelService final : public ISyncChannelHttpBindingService {
     std::optional<std::string> session_id;
     short soap_version = 1;
     // The namespace URIs the request used where the table accepts several (SOAP 1.1 or 1.2,
-    // XML Schema years), one line each, in table order: the response declares the same.
+    // XML Schema years), each ended by a NUL, in table order: the response declares the same.
     std::string namespace_uris;
   };
   // receive()'s result: the whole response, or a well-formed SendMessage whose message is to be

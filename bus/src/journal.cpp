@@ -266,6 +266,7 @@ struct Journal::Impl {
       }
       if (ok && !step_once(commit_batch)) {
         fail_all(batch, results, "commit");
+        ok = false;  // it may still have reached the disk: the next batch asks the file
       } else if (ok) {
         // Before last_committed moves: what delivery may read is in `recent` by then.
         remember(batch, results);
