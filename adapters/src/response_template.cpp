@@ -21,6 +21,8 @@ bool written_as_is(std::string_view value) {
   });
 }
 
+// Element text as gSOAP escapes it: & < > only. Not core's markup_escaped, which also escapes
+// quotes: the response must be the generated service's byte for byte.
 void append_escaped(std::string& out, std::string_view text) {
   std::size_t from = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {

@@ -83,10 +83,6 @@ constexpr const char* kEarlierLayout =
 
 constexpr std::int64_t kCheckpointBytes = 4 * 1024 * 1024;
 
-}  // namespace
-
-namespace {
-
 sqlite::Database open_journal(const std::filesystem::path& file, int page_size, const char* vfs) {
   if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
   auto db = sqlite::open(file.string(), vfs);
