@@ -189,11 +189,12 @@ struct Journal::Impl {
   bool insert_routes(std::uint64_t sequence, const JournalInput& input) {
     for (const auto& route : input.routes) {
       insert_route.reset();
-      insert_route.bind(1, route.destination);
+      // Bound unowned: `input` outlives the step, and reset() below clears the bindings.
+      insert_route.bind_unowned(1, route.destination);
       insert_route.bind(2, static_cast<std::int64_t>(sequence));
       // A destination that sees the whole message reads the journal's payload: no copy.
       if (whole_payload_once && route.payload == input.payload) insert_route.bind_null(3);
-      else insert_route.bind(3, route.payload);
+      else insert_route.bind_unowned(3, route.payload);
       const int inserted = insert_route.step();
       insert_route.reset();
       if (inserted != SQLITE_DONE) return false;
@@ -225,8 +226,9 @@ struct Journal::Impl {
         // A repeat, earlier in this batch or from any time before, gets the first receipt.
         // Looked up before inserting, which would fail on the UNIQUE key and end the batch.
         find_existing.reset();
-        find_existing.bind(1, input.sender_id);
-        find_existing.bind(2, input.message_id);
+        // Bound unowned (here and below): `input` outlives each step, reset() clears the bindings.
+        find_existing.bind_unowned(1, input.sender_id);
+        find_existing.bind_unowned(2, input.message_id);
         const int found = find_existing.step();
         if (found == SQLITE_ROW)
           results[i] = Receipt{static_cast<std::uint64_t>(find_existing.column_int(0)), find_existing.column_text(1), true};
@@ -238,13 +240,13 @@ struct Journal::Impl {
           break;
         }
         insert.reset();
-        insert.bind(1, received_at);
-        insert.bind(2, input.sender_id);
-        insert.bind(3, input.message_id);
-        insert.bind(4, input.service_id);
-        insert.bind(5, input.topic);
-        insert.bind(6, input.payload);
-        insert.bind(7, input.document);
+        insert.bind_unowned(1, received_at);
+        insert.bind_unowned(2, input.sender_id);
+        insert.bind_unowned(3, input.message_id);
+        insert.bind_unowned(4, input.service_id);
+        insert.bind_unowned(5, input.topic);
+        insert.bind_unowned(6, input.payload);
+        insert.bind_unowned(7, input.document);
         // Handed out here, not by SQLite: MAX(rowid) + 1 would reuse the sequences of
         // entries retention deleted.
         const auto sequence = last + 1;

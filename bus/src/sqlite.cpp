@@ -56,6 +56,10 @@ void Statement::bind(int index, std::string_view text) {
   sqlite3_bind_text(statement_.get(), index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
 }
 
+void Statement::bind_unowned(int index, std::string_view text) {
+  sqlite3_bind_text(statement_.get(), index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+}
+
 void Statement::bind(int index, std::int64_t value) { sqlite3_bind_int64(statement_.get(), index, value); }
 
 void Statement::bind_null(int index) { sqlite3_bind_null(statement_.get(), index); }

@@ -40,7 +40,10 @@ class Statement {
  public:
   Statement(sqlite3* db, const char* sql);  // throws std::runtime_error on a bad statement
   void reset();
-  void bind(int index, std::string_view text);
+  void bind(int index, std::string_view text);  // copied by SQLite
+  // Not copied: `text` must stay alive until reset(), which clears every binding. For the
+  // journal's payloads and documents, which SQLite otherwise copies once more per insert.
+  void bind_unowned(int index, std::string_view text);
   void bind(int index, std::int64_t value);
   void bind_null(int index);
   int step();  // SQLITE_ROW, SQLITE_DONE or an error code
