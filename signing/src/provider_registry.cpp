@@ -166,30 +166,40 @@ ProviderRegistry ProviderRegistry::load(const std::filesystem::path& file) {
       if (known.provider.sender_id == entry.provider.sender_id)
         throw std::runtime_error(file.string() + ":" + std::to_string(number) + ": sender " +
                                  entry.provider.sender_id + " appears twice");
-    registry.entries_.push_back(std::move(entry));
+    registry.entries_.push_back(entry_for(std::move(entry.provider), std::move(entry.password_hash)));
   }
   return registry;
 }
 
 ProviderRegistry ProviderRegistry::from_providers(std::vector<std::pair<Provider, std::string>> providers_with_hash) {
   ProviderRegistry registry;
-  for (auto& [provider, hash] : providers_with_hash) registry.entries_.push_back(Entry{std::move(provider), std::move(hash)});
+  for (auto& [provider, hash] : providers_with_hash) registry.entries_.push_back(entry_for(std::move(provider), std::move(hash)));
   return registry;
 }
 
+ProviderRegistry::Entry ProviderRegistry::entry_for(Provider provider, std::string password_hash) {
+  ParsedHash parsed;
+  parse_hash(password_hash, parsed);  // a hash that does not parse matches no password
+  return Entry{std::move(provider), std::move(password_hash), parsed.iterations, std::move(parsed.salt), std::move(parsed.hash)};
+}
+
 Result<Provider> ProviderRegistry::authenticate(std::string_view sender_id, std::string_view password) const {
-  static const std::string kDummy = hash_password("no such sender");
+  static const Entry kDummy = entry_for(Provider{}, hash_password("no such sender"));
+  // Fetched once: EVP_sha256() makes OpenSSL 3 look the implementation up on every call.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
   const Entry* found = nullptr;
   for (const auto& entry : entries_)
     if (entry.provider.sender_id == sender_id) found = &entry;
-  ParsedHash parsed;
-  parse_hash(found ? found->password_hash : kDummy, parsed);
+  const Entry& hashed = found ? *found : kDummy;
 
   // PBKDF2 costs milliseconds; a password already accepted is recognised by a salted SHA-256.
   unsigned char fast[EVP_MAX_MD_SIZE];
   unsigned int fast_size = 0;
-  const std::string salted = parsed.salt + std::string(password);
-  EVP_Digest(salted.data(), salted.size(), fast, &fast_size, EVP_sha256(), nullptr);
+  std::string salted;
+  salted.reserve(hashed.salt.size() + password.size());
+  salted.append(hashed.salt).append(password);
+  if (EVP_Digest(salted.data(), salted.size(), fast, &fast_size, kSha256 ? kSha256 : EVP_sha256(), nullptr) != 1)
+    return refuse(Code::Internal, "password check: SHA-256 unavailable");
   const std::string fast_hash(reinterpret_cast<const char*>(fast), fast_size);
   if (found) {
     std::lock_guard lock(accepted_->mutex);
@@ -199,8 +209,8 @@ Result<Provider> ProviderRegistry::authenticate(std::string_view sender_id, std:
       return found->provider;
   }
   // Unknown senders pay the same derivation, so timing does not tell which senders exist.
-  const auto derived = derive(password, parsed.salt, parsed.iterations);
-  const bool match = found && CRYPTO_memcmp(derived.data(), parsed.hash.data(), kHashBytes) == 0;
+  const auto derived = derive(password, hashed.salt, hashed.iterations);
+  const bool match = found && hashed.hash.size() == kHashBytes && CRYPTO_memcmp(derived.data(), hashed.hash.data(), kHashBytes) == 0;
   if (!match) return refuse(Code::SenderAuth, "unknown senderId or wrong password");
   std::lock_guard lock(accepted_->mutex);
   accepted_->fast_hash_by_sender[found->provider.sender_id] = fast_hash;

@@ -55,7 +55,12 @@ class ProviderRegistry {
   struct Entry {
     Provider provider;
     std::string password_hash;
+    // The hash's fields, read once here rather than on every request.
+    int iterations = 0;
+    std::string salt;
+    std::string hash;
   };
+  static Entry entry_for(Provider provider, std::string password_hash);
   std::vector<Entry> entries_;
   std::shared_ptr<AcceptedPasswords> accepted_;
 };
