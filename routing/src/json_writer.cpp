@@ -1,18 +1,47 @@
 #include "json_writer.h"
 
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 namespace stagegate::routing {
+
+namespace {
+
+// Eight bytes at a time: whether any is a control character, '"' or '\\' (bytes of 0x80 and
+// up, UTF-8's, are none of these). Names and places make most of a payload; nearly all of it
+// needs no escape, and a byte-by-byte scan was the writer's whole cost.
+bool needs_escape(std::uint64_t eight) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  const auto zero_byte = [](std::uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  const std::uint64_t control = (eight - kOnes * 0x20) & ~eight & kHigh;
+  return (control | zero_byte(eight ^ (kOnes * '"')) | zero_byte(eight ^ (kOnes * '\\'))) != 0;
+}
+
+bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+}  // namespace
 
 void JsonWriter::string(std::string_view value) {
   out_ += '"';
   // Runs of characters that need no escape (nearly all of them) are appended at once.
   std::size_t run = 0;
-  for (std::size_t i = 0; i < value.size(); ++i) {
+  std::size_t i = 0;
+  while (i < value.size()) {
+    if (value.size() - i >= 8) {
+      std::uint64_t eight;
+      std::memcpy(&eight, value.data() + i, 8);
+      if (!needs_escape(eight)) {
+        i += 8;
+        continue;
+      }
+    }
     const auto c = static_cast<unsigned char>(value[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out_.append(value.data() + run, i - run);
-    run = i + 1;
+    ++i;
+    if (!needs_escape(c)) continue;
+    out_.append(value.data() + run, i - 1 - run);
+    run = i;
     switch (c) {
       case '"': out_ += "\\\""; break;
       case '\\': out_ += "\\\\"; break;
