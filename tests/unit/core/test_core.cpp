@@ -2,6 +2,11 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <random>
+#include <string>
+#include <vector>
 
 #include "stagegate/core/clock.h"
 #include "stagegate/core/log_field.h"
@@ -27,6 +32,30 @@ BOOST_AUTO_TEST_CASE(result_carries_value_or_refusal) {
 BOOST_AUTO_TEST_CASE(utc_time_is_xsd_datetime) {
   const auto epoch_plus = std::chrono::system_clock::time_point{} + std::chrono::milliseconds(1234);
   BOOST_TEST(format_utc(epoch_plus) == "1970-01-01T00:00:01.234Z");
+}
+
+BOOST_AUTO_TEST_CASE(utc_time_matches_gmtime_across_calendars) {
+  using namespace std::chrono;
+  const auto reference = [](system_clock::time_point when) {
+    const auto millis = duration_cast<milliseconds>(when.time_since_epoch()).count();
+    const std::time_t seconds = static_cast<std::time_t>(millis / 1000);
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char text[64];
+    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
+                  utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(millis % 1000));
+    return std::string(text);
+  };
+  // Leap days, month and year ends, 2100 (not a leap year), the last millisecond of 9999.
+  std::vector<system_clock::time_point> points{
+      sys_days{2024y / February / 29} + 23h + 59min + 59s + 999ms, sys_days{2026y / December / 31} + 23h + 59min + 59s + 999ms,
+      sys_days{2027y / January / 1}, sys_days{2100y / February / 28} + 12h, sys_days{2100y / March / 1},
+      sys_days{2000y / February / 29} + 1ms, sys_days{9999y / December / 31} + 23h + 59min + 59s + 999ms,
+      system_clock::time_point{} + microseconds(999)};
+  std::mt19937_64 random(5);
+  std::uniform_int_distribution<std::int64_t> millis(0, 253402300799999);  // through 9999-12-31
+  for (int i = 0; i < 100000; ++i) points.push_back(system_clock::time_point{} + milliseconds(millis(random)));
+  for (const auto& point : points) BOOST_REQUIRE_EQUAL(format_utc(point), reference(point));
 }
 
 BOOST_AUTO_TEST_CASE(log_fields_cannot_forge_lines_or_pairs) {
