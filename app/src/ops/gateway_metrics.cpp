@@ -7,6 +7,7 @@
 #include <prometheus/text_serializer.h>
 
 #include <mutex>
+#include <unordered_map>
 
 namespace stagegate::app {
 
@@ -80,6 +81,14 @@ struct GatewayMetrics::Impl {
       known.emplace_back(name, &steps.Add({{"step", std::string(name)}}, kStepBuckets));
     return known;
   }();
+  // Each (serviceId, sender, code)'s counter and each code's histogram, found once through the
+  // families (a std::map of labels built, hashed and looked up under the family's lock).
+  struct RequestSeries {
+    prometheus::Counter* requests;
+    prometheus::Histogram* latency;
+  };
+  std::mutex series_mutex;
+  std::unordered_map<std::string, RequestSeries> request_series;
   std::mutex signers_mutex;
   std::map<std::pair<std::string, std::string>, std::chrono::system_clock::time_point> signer_not_after;
   std::mutex mutex;  // the gauges are reset and set at each scrape
@@ -90,14 +99,28 @@ GatewayMetrics::~GatewayMetrics() = default;
 
 void GatewayMetrics::record_request(std::string_view service_id, std::string_view sender, bool sender_authenticated,
                                     std::string_view code, std::chrono::duration<double> elapsed) {
-  const std::string service =
-      service_id == "STAGE_NOTIFICATION" || service_id == "SERVICE_INFO" ? std::string(service_id) : "other";
-  impl_->requests
-      .Add({{"service_id", service}, {"sender", sender_authenticated ? std::string(sender) : "-"}, {"code", std::string(code)}})
-      .Increment();
-  static const prometheus::Histogram::BucketBoundaries kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                                0.05,   0.1,   0.25,   0.5,   1,    2.5};
-  impl_->latency.Add({{"code", std::string(code)}}, kBuckets).Observe(elapsed.count());
+  const std::string_view service =
+      service_id == "STAGE_NOTIFICATION" || service_id == "SERVICE_INFO" ? service_id : std::string_view("other");
+  const std::string_view shown_sender = sender_authenticated ? sender : std::string_view("-");
+  std::string key;
+  key.reserve(service.size() + shown_sender.size() + code.size() + 2);
+  key.append(service).append(1, '\0').append(shown_sender).append(1, '\0').append(code);
+  Impl::RequestSeries series{};
+  {
+    std::lock_guard lock(impl_->series_mutex);
+    auto found = impl_->request_series.find(key);
+    if (found == impl_->request_series.end()) {
+      static const prometheus::Histogram::BucketBoundaries kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                                    0.05,   0.1,   0.25,   0.5,   1,    2.5};
+      auto& counter = impl_->requests.Add(
+          {{"service_id", std::string(service)}, {"sender", std::string(shown_sender)}, {"code", std::string(code)}});
+      auto& histogram = impl_->latency.Add({{"code", std::string(code)}}, kBuckets);
+      found = impl_->request_series.emplace(std::move(key), Impl::RequestSeries{&counter, &histogram}).first;
+    }
+    series = found->second;
+  }
+  series.requests->Increment();
+  series.latency->Observe(elapsed.count());
 }
 
 void GatewayMetrics::record_step(std::string_view step, std::chrono::duration<double> elapsed) {
