@@ -82,6 +82,11 @@ class LoggedHandler final : public MessageHandler {
   static std::string json_line(const InboundMessage& message, const Result<Receipt>& result, double latency_ms) {
     // A JSON string of a client's value: ASCII only, invalid UTF-8 replaced.
     const auto quoted = [](const std::string& value) {
+      // Printable ASCII without quote or backslash (ids nearly always are) is its own JSON.
+      const bool plain = value.size() <= 256 && std::all_of(value.begin(), value.end(), [](char c) {
+        return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+      });
+      if (plain) return "\"" + value + "\"";
       return nlohmann::json(bounded(value)).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
     };
     const bool internal = !result && result.refusal().code == Code::Internal;
