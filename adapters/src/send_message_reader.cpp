@@ -124,9 +124,10 @@ std::size_t utf8_sequence(std::string_view text) {
 }
 
 // A character reference's value: digits only, and short enough that gSOAP reads it whole
-// (soap_char stops after 7 characters and leaves the rest as text).
+// (soap_char reads at most 7 characters, the ';' included, and leaves the rest as text: it
+// reads "&#x1F600;" as U+1F600 followed by ";").
 std::optional<std::uint32_t> character_reference(std::string_view name) {
-  if (name.size() > 7 || name.size() < 2 || name[0] != '#') return std::nullopt;
+  if (name.size() > 6 || name.size() < 2 || name[0] != '#') return std::nullopt;
   const bool hex = name[1] == 'x';
   const auto digits = name.substr(hex ? 2 : 1);
   if (digits.empty()) return std::nullopt;
@@ -137,7 +138,7 @@ std::optional<std::uint32_t> character_reference(std::string_view name) {
     else if (hex && c >= 'a' && c <= 'f') digit = static_cast<std::uint32_t>(c - 'a' + 10);
     else if (hex && c >= 'A' && c <= 'F') digit = static_cast<std::uint32_t>(c - 'A' + 10);
     else return std::nullopt;
-    value = value * (hex ? 16 : 10) + digit;  // at most 6 digits: no overflow
+    value = value * (hex ? 16 : 10) + digit;  // at most 5 digits: no overflow
   }
   return value;
 }

@@ -249,6 +249,7 @@ std::optional<SyncChannelService::Served> SyncChannelService::receive_plain(
   // Where gSOAP's reading would have left the context: the rest is set up again by whatever
   // uses it next (complete_with_gsoap and the next request begin with soap_begin).
   soap->version = plain->soap_version;
+  ++envelopes_read_plain_;
   return Served{{}, std::move(accepted.value().message), std::move(accepted.value().reply_to)};
 }
 
