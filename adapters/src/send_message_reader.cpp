@@ -36,10 +36,25 @@ enum class Uri : std::uint8_t {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-bool is_name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.' ||
-         c == ':';
-}
+// ASCII name characters, by byte (a table: names are most of what the reader scans).
+constexpr std::array<bool, 256> kNameChars = [] {
+  std::array<bool, 256> table{};
+  for (int c = 'a'; c <= 'z'; ++c) table[static_cast<std::size_t>(c)] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) table[static_cast<std::size_t>(c)] = true;
+  for (int c = '0'; c <= '9'; ++c) table[static_cast<std::size_t>(c)] = true;
+  for (const char c : {'_', '-', '.', ':'}) table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
+
+bool is_name_char(char c) { return kNameChars[static_cast<unsigned char>(c)]; }
+
+// Bytes that text copies as they are: printable ASCII but '&' (and '<', which ends the text).
+constexpr std::array<bool, 256> kPlainTextBytes = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0x20; c < 0x7F; ++c) table[static_cast<std::size_t>(c)] = c != '&' && c != '<';
+  for (const char c : {'\t', '\n', '\r'}) table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
 
 bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
@@ -152,8 +167,8 @@ class Reader {
     if (!prolog()) return std::nullopt;
     const auto envelope = start_tag();
     if (!envelope || envelope->empty) return std::nullopt;
-    const auto envelope_uri = namespace_of(envelope->name);
-    if (local_of(envelope->name) != "Envelope") return std::nullopt;
+    const auto envelope_uri = envelope->uri;
+    if (envelope->local != "Envelope") return std::nullopt;
     if (envelope_uri != Uri::soap11_envelope && envelope_uri != Uri::soap12_envelope) return std::nullopt;
     // gSOAP 2.8.124 leaves soap->version at 1 for a 1.2 envelope too (it answers in 1.1 style
     // with the 1.2 envelope URI): the URI recorded is what tells them apart.
@@ -162,7 +177,7 @@ class Reader {
     skip_space();
     auto body = start_tag();
     if (!body) return std::nullopt;
-    if (local_of(body->name) == "Header" && namespace_of(body->name) == envelope_uri) {
+    if (body->local == "Header" && body->uri == envelope_uri) {
       // Only an empty Header: an entry may be mustUnderstand, which gSOAP decides.
       if (!body->empty) {
         skip_space();
@@ -172,12 +187,11 @@ class Reader {
       body = start_tag();
       if (!body) return std::nullopt;
     }
-    if (body->empty || local_of(body->name) != "Body" || namespace_of(body->name) != envelope_uri) return std::nullopt;
+    if (body->empty || body->local != "Body" || body->uri != envelope_uri) return std::nullopt;
 
     skip_space();
     const auto operation = start_tag();
-    if (!operation || operation->empty || local_of(operation->name) != "SendMessage" ||
-        namespace_of(operation->name) != Uri::types)
+    if (!operation || operation->empty || operation->local != "SendMessage" || operation->uri != Uri::types)
       return std::nullopt;
     if (!open_unqualified("request") || !request_info(read.fields) || !request_data() || !close("request")) return std::nullopt;
     skip_space();
@@ -199,8 +213,10 @@ class Reader {
 
  private:
   struct Tag {
-    std::string_view name;
-    bool empty = false;  // <name/>
+    std::string_view name;   // as written, prefix included
+    std::string_view local;  // without the prefix
+    Uri uri = Uri::none;     // its namespace
+    bool empty = false;      // <name/>
   };
   struct Binding {
     std::string_view prefix;  // empty: the default namespace
@@ -253,9 +269,10 @@ class Reader {
     if (at_end() || peek() != '<') return std::nullopt;
     ++at_;
     const auto name = name_here();
-    if (!qualified_name(name)) return std::nullopt;
+    const auto colon = prefix_length(name);
+    if (!colon) return std::nullopt;
     ++depth_;
-    Tag tag{name, false};
+    Tag tag{name, *colon ? name.substr(*colon + 1) : name, Uri::none, false};
     while (true) {
       const auto before = at_;
       skip_space();
@@ -272,7 +289,10 @@ class Reader {
       if (at_ == before) return std::nullopt;  // attributes are separated by whitespace
       if (!namespace_declaration()) return std::nullopt;
     }
-    if (!namespace_of_name_declared(name)) return std::nullopt;
+    // gSOAP refuses an undeclared prefix (but xml, which is declined here).
+    const auto* binding = binding_of(*colon ? name.substr(0, *colon) : std::string_view());
+    if (*colon && !binding) return std::nullopt;
+    tag.uri = binding ? binding->uri : Uri::none;
     if (tag.empty) leave_element();
     return tag;
   }
@@ -283,17 +303,21 @@ class Reader {
     return body_.substr(from, at_ - from);
   }
 
-  // NCName or prefix:NCName, ASCII only.
-  static bool qualified_name(std::string_view name) {
-    if (name.empty()) return false;
-    const auto colon = name.find(':');
-    if (colon == std::string_view::npos) return !starts_badly(name);
-    if (name.find(':', colon + 1) != std::string_view::npos) return false;
-    return colon > 0 && colon + 1 < name.size() && !starts_badly(name.substr(0, colon)) && !starts_badly(name.substr(colon + 1));
+  // For NCName or prefix:NCName (ASCII only) the prefix's length (0 for none), else nothing.
+  static std::optional<std::size_t> prefix_length(std::string_view name) {
+    std::size_t colon = 0;
+    for (std::size_t i = 0; i < name.size(); ++i)
+      if (name[i] == ':') {
+        if (colon || i == 0) return std::nullopt;
+        colon = i;
+      }
+    if (name.empty() || colon + 1 == name.size() || starts_badly(name) || (colon && starts_badly(name.substr(colon + 1))))
+      return std::nullopt;
+    return colon;
   }
   static bool starts_badly(std::string_view ncname) {
     const char c = ncname[0];
-    return c == '-' || c == '.' || (c >= '0' && c <= '9');
+    return c == '-' || c == '.' || c == ':' || (c >= '0' && c <= '9');
   }
 
   // xmlns="uri" or xmlns:prefix="uri": kept for the element being opened (depth_).
@@ -301,8 +325,10 @@ class Reader {
     const auto name = name_here();
     std::string_view prefix;
     if (name == "xmlns") prefix = {};
-    else if (name.starts_with("xmlns:") && qualified_name(name)) prefix = name.substr(6);
+    else if (name.starts_with("xmlns:") && prefix_length(name)) prefix = name.substr(6);
     else return false;
+    // Prefixes beginning with xml are reserved (xml itself is bound without a declaration).
+    if (prefix.size() >= 3 && (prefix[0] | 0x20) == 'x' && (prefix[1] | 0x20) == 'm' && (prefix[2] | 0x20) == 'l') return false;
     skip_space();
     if (at_end() || peek() != '=') return false;
     ++at_;
@@ -335,28 +361,10 @@ class Reader {
 
   bool declared(Uri uri) const { return declared_[static_cast<std::size_t>(uri)]; }
 
-  // A prefix used must be declared (gSOAP refuses undeclared ones, but for xml, which is declined).
-  bool namespace_of_name_declared(std::string_view name) const {
-    const auto colon = name.find(':');
-    if (colon == std::string_view::npos) return true;
-    return binding_of(name.substr(0, colon)) != nullptr;
-  }
-
   const Binding* binding_of(std::string_view prefix) const {
     for (std::size_t i = binding_count_; i > 0; --i)
       if (bindings_[i - 1].prefix == prefix) return &bindings_[i - 1];
     return nullptr;
-  }
-
-  Uri namespace_of(std::string_view name) const {
-    const auto colon = name.find(':');
-    const auto* binding = binding_of(colon == std::string_view::npos ? std::string_view() : name.substr(0, colon));
-    return binding ? binding->uri : Uri::none;
-  }
-
-  static std::string_view local_of(std::string_view name) {
-    const auto colon = name.find(':');
-    return colon == std::string_view::npos ? name : name.substr(colon + 1);
   }
 
   void leave_element() {
@@ -425,9 +433,18 @@ class Reader {
     const auto end = body_.find('<', at_);
     if (end == std::string_view::npos) return false;
     const auto raw = body_.substr(at_, end - at_);
-    if (rule == TextRule::plain && raw.find_first_of("& \t\r\n") != std::string_view::npos) return false;
     out.reserve(raw.size());
     for (std::size_t i = 0; i < raw.size();) {
+      std::size_t run = i;
+      while (run < raw.size() && kPlainTextBytes[static_cast<unsigned char>(raw[run])]) ++run;
+      if (rule == TextRule::plain && run < raw.size()) return false;  // a reference, a control or non-ASCII byte
+      if (rule == TextRule::plain) {
+        for (std::size_t k = i; k < run; ++k)
+          if (is_space(raw[k])) return false;
+      }
+      out.append(raw.substr(i, run - i));
+      i = run;
+      if (i == raw.size()) break;
       const auto c = static_cast<unsigned char>(raw[i]);
       if (c == '&') {
         const auto semicolon = raw.find(';', i + 1);
@@ -450,10 +467,7 @@ class Reader {
         out.append(raw.substr(i, length));
         i += length;
       } else {
-        if (c < 0x20 && !is_space(static_cast<char>(c))) return false;
-        if (c == 0x7F) return false;
-        out += static_cast<char>(c);
-        ++i;
+        return false;  // C0 controls but tab, newline and carriage return; DEL
       }
     }
     at_ = end;
