@@ -203,10 +203,12 @@ class Reader {
     skip_space();
     if (at_ != body_.size()) return std::nullopt;
 
-    // Both envelope URIs would make either kind of element a SOAP-ENV one for gSOAP; the 1.2
-    // encoding URI would be recorded for SOAP-ENC.
+    // Both envelope URIs would make either kind of element a SOAP-ENV one for gSOAP. An encoding
+    // URI makes gSOAP record the 1.2 encoding for SOAP-ENC: the 1.2 one always, the 1.1 one in
+    // a 1.2 envelope (the differential test found the latter).
     if (declared(Uri::soap11_envelope) && declared(Uri::soap12_envelope)) return std::nullopt;
     if (declared(Uri::soap12_encoding)) return std::nullopt;
+    if (envelope_uri == Uri::soap12_envelope && declared(Uri::soap11_encoding)) return std::nullopt;
     read.namespace_uris = envelope_uri == Uri::soap11_envelope ? kSoap11NamespaceUris : kSoap12NamespaceUris;
     return read;
   }
@@ -311,7 +313,7 @@ class Reader {
         if (colon || i == 0) return std::nullopt;
         colon = i;
       }
-    if (name.empty() || colon + 1 == name.size() || starts_badly(name) || (colon && starts_badly(name.substr(colon + 1))))
+    if (name.empty() || starts_badly(name) || (colon && (colon + 1 == name.size() || starts_badly(name.substr(colon + 1)))))
       return std::nullopt;
     return colon;
   }

@@ -10,8 +10,9 @@
 // empty Header, the Body, sc:SendMessage and its unqualified children in schema order
 // (messageId, correlationId?, serviceId, messageDate, sender(senderId, password?),
 // sessionId?; requestData(data)), whitespace between elements, xmlns declarations of the
-// generated namespace table's URIs or of URIs no table pattern can match; text of UTF-8,
-// the five predefined entities and numeric character references of XML characters.
+// generated namespace table's URIs (no encoding URI in a 1.2 envelope) or of URIs no table
+// pattern can match; text of UTF-8, the five predefined entities and numeric character
+// references of XML characters.
 // Declined: anything else (other attributes, comments, CDATA, PIs, DOCTYPE, header
 // entries, routeId, properties, unknown or repeated elements, empty messageId/serviceId...).
 #include <array>

@@ -120,6 +120,26 @@ std::vector<Case> corpus() {
   taken("a document with its own namespaces and comments", envelope(kInfo, "<!-- c --><x:d xmlns:x=\"urn:x\">t<!-- </data> --></x:d>"));
   taken("a document with a data element", envelope(kInfo, "<data><d/></data>"));
 
+  taken("spaces around = and single quotes", replaced(base, "xmlns:sc=\"" + kTypes + "\"", "xmlns:sc = '" + kTypes + "'"));
+  taken("tabs and newlines between declarations", replaced(base, "\" xmlns:sc=", "\"\n\txmlns:sc="));
+  taken("children in a foreign default namespace", replaced(base, "<request>", "<request xmlns=\"urn:other\">"));
+  // gSOAP then records the 1.2 encoding URI for SOAP-ENC.
+  declined("SOAP 1.2 declaring the SOAP 1.1 encoding", replaced(replaced(base, kSoap11, kSoap12), "xmlns:sc=",
+                                                                "xmlns:enc=\"http://schemas.xmlsoap.org/soap/encoding/\" xmlns:sc="));
+  taken("SOAP 1.2 declaring XML Schema and the interfaces",
+        replaced(replaced(base, kSoap11, kSoap12), "xmlns:sc=",
+                 "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" "
+                 "xmlns:sci=\"http://bip.bee.kz/SyncChannel/v10/Interfaces\" xmlns:sc="));
+  taken("SOAP 1.2, the types declared before the envelope's URI",
+        "<e:Envelope xmlns:t=\"" + kTypes + "\" xmlns:e=\"" + kSoap12 + "\"><e:Body><t:SendMessage><request><requestInfo>" + kInfo +
+            "</requestInfo><requestData><data>" + kDocument + "</data></requestData></request></t:SendMessage></e:Body></e:Envelope>");
+  taken("a declaration on data", replaced(base, "<data>", "<data xmlns:x=\"urn:x\">"));
+  taken("a foreign URI of 1000 characters", replaced(base, "xmlns:sc=", "xmlns:f=\"urn:" + std::string(996, 'f') + "\" xmlns:sc="));
+  declined("a foreign URI of 2000 characters", replaced(base, "xmlns:sc=", "xmlns:f=\"urn:" + std::string(1996, 'f') + "\" xmlns:sc="));
+  declined("a prefix beginning with xml", replaced(base, "xmlns:sc=", "xmlns:xmlx=\"urn:x\" xmlns:sc="));
+  declined("an empty body", replaced(base, base.substr(base.find("<S:Body>"), base.find("</S:Body>") + 9 - base.find("<S:Body>")), "<S:Body/>"));
+  declined("a header of another namespace", replaced(base, "<S:Body>", "<sc:Header/><S:Body>"));
+  declined("a prefixed declaration with an empty URI", replaced(base, "xmlns:sc=", "xmlns:e=\"\" xmlns:sc="));
   declined("XML Schema of 1999", replaced(base, "xmlns:sc=", "xmlns:xsd=\"http://www.w3.org/1999/XMLSchema\" xmlns:sc="));
   declined("SOAP 1.2 encoding declared", replaced(base, "xmlns:sc=", "xmlns:enc=\"http://www.w3.org/2003/05/soap-encoding\" xmlns:sc="));
   declined("both envelope versions", replaced(base, "xmlns:sc=", "xmlns:e2=\"" + kSoap12 + "\" xmlns:sc="));
