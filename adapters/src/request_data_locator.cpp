@@ -1,6 +1,7 @@
 #include "request_data_locator.h"
 
 #include <array>
+#include <string_view>
 #include <vector>
 
 namespace stagegate::adapters {
@@ -15,11 +16,23 @@ std::string_view local_name(std::string_view qualified) {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-bool ends_name(char c) { return is_space(c) || c == '>' || c == '/'; }
+// By byte, as tables: the tokenizer walks every name and attribute of the business document
+// (a signed document is most of the body), so these tests are most of its cost.
+constexpr std::array<bool, 256> byte_table(std::string_view bytes) {
+  std::array<bool, 256> table{};
+  for (const char c : bytes) table[static_cast<unsigned char>(c)] = true;
+  return table;
+}
+// What ends a name ('<' too: the tag is then malformed).
+constexpr auto kEndsName = byte_table(" \t\r\n>/<");
+// What the attribute part of a start tag stops at: a quoted value, or its end (or '<').
+constexpr auto kStopsAttributes = byte_table("\"'<>");
+
+bool ends_name(char c) { return kEndsName[static_cast<unsigned char>(c)]; }
 
 class Tokenizer {
  public:
-  explicit Tokenizer(std::string_view body) : body_(body) {}
+  explicit Tokenizer(std::string_view body) : body_(body) { open_.reserve(32); }
 
   std::optional<RequestDataSpan> run() {
     while (true) {
@@ -42,6 +55,9 @@ class Tokenizer {
 
   bool markup() {
     const auto rest = body_.substr(at_);
+    // Most markup is a tag: decide by the second byte before comparing longer prefixes.
+    const char second = rest.size() > 1 ? rest[1] : '\0';
+    if (second != '!' && second != '?' && second != '/') return start_tag();
     if (rest.starts_with("<!--")) {
       at_ += 4;
       return skip_past("-->");
@@ -56,7 +72,7 @@ class Tokenizer {
 
   std::string_view name_at(std::size_t from) {
     std::size_t end = from;
-    while (end < body_.size() && !ends_name(body_[end]) && body_[end] != '<') ++end;
+    while (end < body_.size() && !ends_name(body_[end])) ++end;
     return body_.substr(from, end - from);
   }
 
@@ -68,6 +84,7 @@ class Tokenizer {
     // Attributes: quoted values may hold '>' and '/'.
     bool empty_element = false;
     while (true) {
+      while (at_ < body_.size() && !kStopsAttributes[static_cast<unsigned char>(body_[at_])]) ++at_;
       if (at_ >= body_.size()) return false;
       const char c = body_[at_];
       if (c == '"' || c == '\'') {
@@ -82,7 +99,6 @@ class Tokenizer {
         ++at_;
         break;
       }
-      ++at_;
     }
     const auto local = local_name(name);
     if (!capturing_ && local == "data" && on_path_to_data()) {

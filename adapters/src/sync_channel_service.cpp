@@ -20,7 +20,54 @@ namespace {
 // came to; any other GET that reaches gSOAP is not ours.
 int serve_http_get(soap*) { return 404; }
 
-std::string text_or_empty(const std::string* value) { return value ? *value : std::string(); }
+std::optional<std::string> copy_of(const std::string* value) {
+  return value ? std::optional<std::string>(*value) : std::nullopt;
+}
+
+// The envelope levels gSOAP counts for the plain shape (Envelope to sender/senderId) are 7;
+// below this limit the reader leaves the depth check to gSOAP.
+constexpr int kLeastDepthForPlainReader = 16;
+
+// The reader's assumption: the context's namespace table is the generated one it was written for.
+bool namespace_table_is_assumed(const Namespace* table) {
+  if (!table) return false;
+  for (const auto& assumed : kAssumedNamespaceTable) {
+    const auto& entry = *table++;
+    if (!entry.id || entry.id != assumed.id || !entry.ns || entry.ns != assumed.ns) return false;
+    if ((entry.in ? std::string_view(entry.in) : std::string_view()) != assumed.in) return false;
+  }
+  return table->id == nullptr;
+}
+
+struct AcceptedRequest {
+  InboundMessage message;
+  SyncChannelService::ReplyTo reply_to;
+};
+
+// SendMessage()'s checks and mapping, however the envelope was read: the message and what its
+// response repeats, or the refusal SendMessage() answers with.
+Result<AcceptedRequest> accept_send_message(SendMessageFields fields, std::string_view data,
+                                            const std::optional<ClientCertificate>& client_certificate, short soap_version,
+                                            std::string namespace_uris) {
+  if (fields.message_id.empty()) return refuse(Code::Malformed, "requestInfo/messageId: required");
+  if (fields.service_id.empty()) return refuse(Code::Malformed, "requestInfo/serviceId: required");
+  auto document = extract_business_document(data);
+  if (!document) return document.refusal();
+
+  AcceptedRequest accepted;
+  auto& message = accepted.message;
+  message.message_id = fields.message_id;
+  message.correlation_id = fields.correlation_id.value_or(std::string());
+  message.service_id = std::move(fields.service_id);
+  message.message_date = std::move(fields.message_date);
+  message.sender_id = std::move(fields.sender_id);
+  message.password = std::move(fields.password).value_or(std::string());
+  message.client_certificate = client_certificate;
+  message.document = std::move(document).value();
+  accepted.reply_to = SyncChannelService::ReplyTo{std::move(fields.message_id), std::move(fields.correlation_id),
+                                                  std::move(fields.session_id), soap_version, std::move(namespace_uris)};
+  return accepted;
+}
 
 // The body of a framed POST as the envelope itself: as sent with Content-Length, or its
 // chunks joined into `joined` (the reader accepts no other transfer coding). Nothing for a
@@ -134,6 +181,7 @@ SyncChannelService::SyncChannelService(MessageHandler& handler, const ServerConf
     : handler_(handler), config_(config) {
   configure_server_context(soap, config_);
   body_bound_.install(soap);
+  plain_reader_applies_ = namespace_table_is_assumed(soap->namespaces) && config_.max_xml_depth >= kLeastDepthForPlainReader;
 }
 
 ISyncChannelHttpBindingService* SyncChannelService::copy() {
@@ -151,10 +199,13 @@ SyncChannelService::Served SyncChannelService::receive(std::string_view request,
   std::string joined;
   const auto body = plain_body(request, joined);
   if (!body) return Served{serve_http(request, client_certificate), std::nullopt, {}};
+  const auto span = locate_request_data(*body);
+  if (span && envelope_reading_ == EnvelopeReading::plain_shape_first && plain_reader_applies_)
+    if (auto served = receive_plain(*body, *span, client_certificate)) return std::move(*served);
   client_certificate_ = client_certificate;
   std::string stripped;
   std::string_view parsed = *body;
-  if (const auto span = locate_request_data(*body)) {
+  if (span) {
     stripped = without_request_data(*body, *span);
     parsed = stripped;
     request_data_ = body->substr(span->begin, span->end - span->begin);
@@ -183,6 +234,23 @@ SyncChannelService::Served SyncChannelService::receive(std::string_view request,
     return served;
   }
   return Served{finish_in_memory(envelope, refuse(Code::Malformed, "the body is not a SOAP envelope")), std::nullopt, {}};
+}
+
+std::optional<SyncChannelService::Served> SyncChannelService::receive_plain(
+    std::string_view body, const RequestDataSpan& data, const std::optional<ClientCertificate>& client_certificate) {
+  // gSOAP would read the body without the data's content; past its length limit it refuses.
+  if (config_.max_request_bytes && body.size() - (data.end - data.begin) >= config_.max_request_bytes) return std::nullopt;
+  auto plain = read_plain_send_message(body, data);
+  if (!plain) return std::nullopt;
+  auto accepted = accept_send_message(std::move(plain->fields), body.substr(data.begin, data.end - data.begin),
+                                      client_certificate, plain->soap_version, std::string(plain->namespace_uris));
+  // A refusal is gSOAP's to write, from the request it read itself, as it always was.
+  if (!accepted) return std::nullopt;
+  // Where gSOAP's reading would have left the context: the rest is set up again by whatever
+  // uses it next (complete_with_gsoap and the next request begin with soap_begin).
+  soap->version = plain->soap_version;
+  ++envelopes_read_plain_;
+  return Served{{}, std::move(accepted.value().message), std::move(accepted.value().reply_to)};
 }
 
 std::string SyncChannelService::complete(const ReplyTo& reply_to, const Result<Receipt>& outcome) {
@@ -294,26 +362,15 @@ int SyncChannelService::SendMessage(sc__SendMessage* request, sc__SendMessageRes
       !request->request->requestInfo->sender)
     return contract_fault(soap, refuse(Code::Malformed, "request: requestInfo, sender and requestData are required"));
   const auto& info = *request->request->requestInfo;
-  if (info.messageId.empty()) return contract_fault(soap, refuse(Code::Malformed, "requestInfo/messageId: required"));
-  if (info.serviceId.empty()) return contract_fault(soap, refuse(Code::Malformed, "requestInfo/serviceId: required"));
-
-  InboundMessage message;
-  message.message_id = info.messageId;
-  message.correlation_id = text_or_empty(info.correlationId);
-  message.service_id = info.serviceId;
-  message.message_date = info.messageDate;
-  message.sender_id = info.sender->senderId;
-  message.password = text_or_empty(info.sender->password);
-  message.client_certificate = client_certificate_;
-
+  SendMessageFields fields{info.messageId,           copy_of(info.correlationId), info.serviceId,
+                           info.messageDate,         info.sender->senderId,       copy_of(info.sender->password),
+                           copy_of(info.sessionId)};
   const char* parsed_data = request->request->requestData->data;
-  auto document = extract_business_document(request_data_ ? *request_data_ : std::string_view(parsed_data ? parsed_data : ""));
-  if (!document) return contract_fault(soap, document.refusal());
-  message.document = std::move(document).value();
-
-  ReplyTo reply_to{message.message_id, info.correlationId ? std::optional<std::string>(*info.correlationId) : std::nullopt,
-                   info.sessionId ? std::optional<std::string>(*info.sessionId) : std::nullopt, soap->version,
-                   namespace_uris_read(soap)};
+  auto accepted = accept_send_message(std::move(fields), request_data_ ? *request_data_ : std::string_view(parsed_data ? parsed_data : ""),
+                                      client_certificate_, soap->version, namespace_uris_read(soap));
+  if (!accepted) return contract_fault(soap, accepted.refusal());
+  auto& message = accepted.value().message;
+  auto& reply_to = accepted.value().reply_to;
   if (deferring_) {
     deferred_ = Served{{}, std::move(message), std::move(reply_to)};
     return SOAP_STOP;  // no response now: complete() writes it

@@ -1,13 +1,16 @@
 #pragma once
 // The generated SyncChannel service bound to the pipeline: one instance serves one
 // connection at a time on one worker thread.
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "request_body_bound.h"
+#include "request_data_locator.h"
 #include "response_template.h"
+#include "send_message_reader.h"
 #include "soapISyncChannelHttpBindingService.h"
 #include "stagegate/adapters/soap_server.h"
 #include "stagegate/core/message.h"
@@ -51,11 +54,23 @@ class SyncChannelService final : public ISyncChannelHttpBindingService {
   // The whole HTTP response to a deferred SendMessage (200 with the receipt, or the fault).
   std::string complete(const ReplyTo& reply_to, const Result<Receipt>& outcome);
 
+  // How receive() reads a plain POST's envelope: the plain-shape reader first, gSOAP for what
+  // it declines (the default); or gSOAP only, which the differential tests and the fuzz target
+  // compare it with.
+  enum class EnvelopeReading { plain_shape_first, gsoap_only };
+  void set_envelope_reading(EnvelopeReading reading) { envelope_reading_ = reading; }
+  // Messages received without gSOAP so far (a regression to gSOAP for every message shows here).
+  std::uint64_t envelopes_read_plain() const { return envelopes_read_plain_; }
+
   // A whole HTTP response carrying the refusal as a contract fault, with this HTTP status
   // (413 for an oversized request).
   std::string refusal_response(const Refusal& refusal, int http_status);
 
  private:
+  // receive() without gSOAP when send_message_reader takes the body and the message is
+  // accepted; nothing when gSOAP is to read it (and answer whatever it refuses).
+  std::optional<Served> receive_plain(std::string_view body, const RequestDataSpan& data,
+                                      const std::optional<ClientCertificate>& client_certificate);
   // The head and the envelope gSOAP wrote to memory, after the request's context is freed;
   // `when_empty` as a fault when gSOAP wrote no envelope.
   std::string finish_in_memory(std::string& envelope, const Refusal& when_empty);
@@ -70,6 +85,10 @@ class SyncChannelService final : public ISyncChannelHttpBindingService {
 
   MessageHandler& handler_;
   ServerConfig config_;
+  EnvelopeReading envelope_reading_ = EnvelopeReading::plain_shape_first;
+  // The reader assumes the generated namespace table and limits no envelope it takes can reach.
+  bool plain_reader_applies_ = false;
+  std::uint64_t envelopes_read_plain_ = 0;
   RequestBodyBound body_bound_;
   std::optional<ClientCertificate> client_certificate_;
   // requestData/data's content, taken from the body when the locator found it (gSOAP then
