@@ -41,17 +41,17 @@ bool is_xml_namespace(xmlNsPtr ns) {
 // ---- escaping -----------------------------------------------------------------------------
 
 // C14N 1.0's replacements, by where the character appears (libxml2's xmlC11NNormalizeString).
-enum EscapedIn : unsigned char { kInText = 1, kInAttribute = 2, kInProcessingInstruction = 4 };
+enum class EscapedIn { text, attribute, processing_instruction };
 
-constexpr std::array<unsigned char, 256> kEscapedIn = [] {
-  std::array<unsigned char, 256> table{};
-  table['&'] = kInText | kInAttribute;
-  table['<'] = kInText | kInAttribute;
-  table['>'] = kInText;
-  table['"'] = kInAttribute;
-  table['\t'] = kInAttribute;
-  table['\n'] = kInAttribute;
-  table['\r'] = kInText | kInAttribute | kInProcessingInstruction;
+// Per place, the bytes that end a run copied as it is: those escaped there, and the NUL that
+// ends the string, so the scan is one table lookup per byte.
+template <EscapedIn where>
+constexpr std::array<bool, 256> kEndsRun = [] {
+  std::array<bool, 256> table{};
+  table[0] = true;
+  table['\r'] = true;
+  if constexpr (where == EscapedIn::text) table['&'] = table['<'] = table['>'] = true;
+  if constexpr (where == EscapedIn::attribute) table['&'] = table['<'] = table['"'] = table['\t'] = table['\n'] = true;
   return table;
 }();
 
@@ -63,21 +63,22 @@ std::string_view replacement(unsigned char c) {
     case '"': return "&quot;";
     case '\t': return "&#x9;";
     case '\n': return "&#xA;";
-    default: return "&#xD;";  // '\r', the only other character in kEscapedIn
+    default: return "&#xD;";  // '\r', the only other byte escaped anywhere
   }
 }
 
-// Appends `value` with the characters escaped in `where`, copying the runs between them at once.
-void append_escaped(std::string& out, const xmlChar* value, EscapedIn where) {
-  const xmlChar* run = value;
-  const xmlChar* at = value;
-  for (; *at; ++at) {
-    if (!(kEscapedIn[*at] & where)) continue;
+// Appends `value` with the characters escaped `where` it appears, copying the runs between
+// them at once.
+template <EscapedIn where>
+void append_escaped(std::string& out, const xmlChar* value) {
+  for (const xmlChar* run = value;;) {
+    const xmlChar* at = run;
+    while (!kEndsRun<where>[*at]) ++at;
     out.append(text(run), static_cast<std::size_t>(at - run));
+    if (!*at) return;
     out.append(replacement(*at));
     run = at + 1;
   }
-  out.append(text(run), static_cast<std::size_t>(at - run));
 }
 
 // ---- namespace URIs -----------------------------------------------------------------------
@@ -194,7 +195,7 @@ class Writer {
           break;
         case XML_TEXT_NODE:
         case XML_CDATA_SECTION_NODE:
-          if (node->content) append_escaped(*out_, node->content, kInText);
+          if (node->content) append_escaped<EscapedIn::text>(*out_, node->content);
           break;
         case XML_PI_NODE: processing_instruction(node); break;
         case XML_COMMENT_NODE: break;  // without comments
@@ -219,7 +220,7 @@ class Writer {
     out.append(text(pi->name));
     if (!empty(pi->content)) {
       out.push_back(' ');
-      append_escaped(out, pi->content, kInProcessingInstruction);
+      append_escaped<EscapedIn::processing_instruction>(out, pi->content);
     }
     out.append(position_ == Position::before_document_element ? "?>\n" : "?>");
   }
@@ -394,7 +395,7 @@ class Writer {
       out.append(text(attribute->name));
       out.append("=\"");
       for (xmlNodePtr part = attribute->children; part; part = part->next)
-        if (part->content) append_escaped(out, part->content, kInAttribute);
+        if (part->content) append_escaped<EscapedIn::attribute>(out, part->content);
       out.push_back('"');
     }
     return C14nOutcome::written;
