@@ -86,9 +86,9 @@ void append_escaped(std::string& out, const xmlChar* value) {
 using Uri = std::unique_ptr<xmlURI, Deleter<xmlFreeURI>>;
 
 // libxml2's c14n fails on an element declaring a namespace URI that xmlParseURI cannot parse
-// or that has no scheme (C14N: relative namespace URIs are an error). Parsing costs a
-// thousand instructions and two allocations, and the gateway's traffic uses a handful of
-// URIs, so the ones libxml2 accepted are remembered per thread: a few, each short, replaced
+// or that has no scheme (C14N: relative namespace URIs are an error). libxml2 parses every
+// declaration into an xmlURI it allocates and frees, and the gateway's traffic uses a handful
+// of URIs, so the ones libxml2 accepted are remembered per thread: a few, each short, replaced
 // in turn so a sender inventing URIs cannot keep the common ones out. A URI not remembered
 // is parsed by xmlParseURI itself, so the verdict is always libxml2's.
 class AcceptedNamespaceUris {

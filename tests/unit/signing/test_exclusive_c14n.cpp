@@ -118,6 +118,15 @@ std::string nested(int depth) {
   return xml;
 }
 
+// More namespace URIs than the writer remembers per thread (16), each used, so remembered
+// ones are replaced while the document is written.
+std::string many_namespaces(int count) {
+  std::string xml = "<r>";
+  for (int i = 0; i < count; ++i)
+    xml += "<p" + std::to_string(i) + ":e xmlns:p" + std::to_string(i) + "=\"urn:many:" + std::to_string(i % 24) + "\"/>";
+  return xml + "</r>";
+}
+
 const std::vector<Case>& cases() {
   static const std::vector<Case> all{
       {"default namespace undeclared with xmlns=\"\"",
@@ -150,6 +159,7 @@ const std::vector<Case>& cases() {
       {"Kazakh and Russian text and attributes",
        "<r xmlns:қ=\"urn:kz\" қ:атау=\"Алматы қаласы\" имя=\"Ёлка\"><қ:мәтін>Қазақстан Республикасы — Россия</қ:мәтін></r>"},
       {"deep nesting with prefixes redeclared", nested(60)},
+      {"more namespace URIs than the writer remembers", many_namespaces(60)},
       {"attribute order by namespace URI then local name",
        "<r xmlns:b=\"urn:a\" xmlns:a=\"urn:b\" xmlns:c=\"urn:a:\" b:z=\"1\" a:y=\"2\" z=\"3\" a=\"4\" c:a=\"5\" b:a=\"6\" "
        "xml:lang=\"kk\" xml:space=\"preserve\"/>"},
