@@ -1,7 +1,5 @@
 #include "direct_verification.h"
 
-#include <libxml/c14n.h>
-#include <libxml/xmlIO.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
@@ -14,7 +12,9 @@
 #include <utility>
 #include <vector>
 
+#include "exclusive_c14n.h"
 #include "handles.h"
+#include "libxml2_c14n.h"
 
 namespace stagegate::signing {
 namespace {
@@ -32,45 +32,6 @@ const EVP_MD* digest_of(DigestAlgorithm algorithm) {
                                               EVP_MD_fetch(nullptr, "SHA2-512", nullptr)};
   return fetched[static_cast<std::size_t>(algorithm)];
 }
-
-// Rewires child and sibling links for the duration of one c14n, and puts every one back (in
-// reverse order) when it goes out of scope. libxml2's c14n walks the tree from the document
-// through children/next; it reaches ancestors through parent, which is never touched, so
-// namespace and xml:* inheritance stay as in the whole document. Nothing is allocated or
-// freed, nothing can fail.
-class LinkEdits {
- public:
-  LinkEdits() = default;
-  LinkEdits(const LinkEdits&) = delete;
-  LinkEdits& operator=(const LinkEdits&) = delete;
-  ~LinkEdits() {
-    while (count_ > 0) {
-      --count_;
-      *saved_[count_].first = saved_[count_].second;
-    }
-  }
-
-  // `child` becomes the only child of `parent` that the walk sees.
-  void keep_only(xmlNodePtr& children, xmlNodePtr& last, xmlNodePtr child) {
-    set(children, child);
-    set(last, child);
-    set(child->prev, nullptr);
-    set(child->next, nullptr);
-  }
-  // `node` disappears from its parent's children, with everything under it.
-  void skip(xmlNodePtr node) {
-    set(node->prev ? node->prev->next : node->parent->children, node->next);
-    set(node->next ? node->next->prev : node->parent->last, node->prev);
-  }
-
- private:
-  void set(xmlNodePtr& slot, xmlNodePtr value) {
-    saved_[count_++] = {&slot, slot};  // at most 12 edits per c14n below
-    slot = value;
-  }
-  std::array<std::pair<xmlNodePtr*, xmlNodePtr>, 12> saved_{};
-  std::size_t count_ = 0;
-};
 
 // An exclusive c14n's InclusiveNamespaces PrefixList, split as xmlsec splits it (on single
 // spaces; an empty token means the default namespace to libxml2, as "#default" does).
@@ -177,56 +138,44 @@ std::optional<std::string> strict_base64(xmlNodePtr element) {
   return strict_base64(std::string_view(reinterpret_cast<const char*>(content.get())));
 }
 
-int append_to_string(void* target, const char* bytes, int size) {
-  try {  // an exception must not cross libxml2's C frames
-    static_cast<std::string*>(target)->append(bytes, static_cast<std::size_t>(size));
-    return size;
-  } catch (...) {
-    return -1;
-  }
-}
-
-bool canonicalize(xmlDocPtr doc, xmlC14NIsVisibleCallback visible, void* user, const Canonicalization& c14n,
-                  bool with_comments, Prefixes& prefixes, std::string& out) {
-  xmlOutputBufferPtr buffer = xmlOutputBufferCreateIO(append_to_string, nullptr, &out, nullptr);
-  if (!buffer) return false;
-  const int written = xmlC14NExecute(doc, visible, user, c14n.exclusive ? XML_C14N_EXCLUSIVE_1_0 : XML_C14N_1_0,
-                                     prefixes.list(), with_comments ? 1 : 0, buffer);
-  const int flushed = xmlOutputBufferClose(buffer);
-  return written >= 0 && flushed >= 0;
+Libxml2C14n libxml2_parameters(const Canonicalization& c14n, bool with_comments, Prefixes& prefixes) {
+  return {c14n.exclusive, with_comments, prefixes.list()};
 }
 
 // The reference: the whole document (URI="") or the root element (URI="#<root Id>"), minus
 // the Signature and everything in it, never with comments: xmlsec dereferences both URI forms
-// to a node set without comment nodes, whatever the c14n.
-bool canonicalize_reference(xmlDocPtr doc, const SignatureShape& shape, Prefixes& prefixes, std::string& out) {
-  LinkEdits edits;
-  if (shape.reference_by_id) edits.keep_only(doc->children, doc->last, xmlDocGetRootElement(doc));
-  edits.skip(shape.signature);
-  return canonicalize(doc, nullptr, nullptr, shape.reference_c14n, false, prefixes, out);
+// to a node set without comment nodes, whatever the c14n. Exclusive c14n by our writer unless
+// it declines, then (and for inclusive c14n) by libxml2.
+bool canonicalize_reference(xmlDocPtr doc, const SignatureShape& shape, Prefixes& prefixes, C14nEngine engine,
+                            std::string& out) {
+  if (shape.reference_c14n.exclusive && engine != C14nEngine::libxml2) {
+    if (exclusive_c14n_of_document(doc, shape.reference_by_id, shape.signature, prefixes.tokens, out) ==
+        C14nOutcome::written)
+      return true;
+    if (engine == C14nEngine::ours) return false;
+  } else if (engine == C14nEngine::ours) {
+    return false;
+  }
+  out.clear();
+  return libxml2_c14n_of_document(doc, shape.reference_by_id, shape.signature,
+                                  libxml2_parameters(shape.reference_c14n, false, prefixes), out);
 }
 
-// Visible: SignedInfo and what is in it (for attributes and namespace nodes, their element).
-int in_signed_info(void* signed_info, xmlNodePtr node, xmlNodePtr parent) {
-  xmlNodePtr at = node->type == XML_NAMESPACE_DECL || node->type == XML_ATTRIBUTE_NODE ? parent : node;
-  for (; at; at = at->parent)
-    if (at == signed_info) return 1;
-  return 0;
-}
-
-// SignedInfo in the context of its ancestors (their namespaces, and xml:* attributes for
-// inclusive c14n), as xmlsec's node set of the SignedInfo subtree gives it. The walk is cut
-// down to the path root -> Signature -> SignedInfo so the rest of the document is not
-// visited a second time.
-bool canonicalize_signed_info(xmlDocPtr doc, const SignatureShape& shape, Prefixes& prefixes, std::string& out) {
+// SignedInfo in the context of its ancestors, as xmlsec's node set of the SignedInfo subtree
+// gives it, with comments if its c14n says so (then, and for inclusive c14n, by libxml2).
+bool canonicalize_signed_info(xmlDocPtr doc, const SignatureShape& shape, Prefixes& prefixes, C14nEngine engine,
+                              std::string& out) {
   const xmlNodePtr root = xmlDocGetRootElement(doc);
   if (shape.signature->parent != root || shape.signed_info->parent != shape.signature) return false;  // not the profile
-  LinkEdits edits;
-  edits.keep_only(doc->children, doc->last, root);
-  edits.keep_only(root->children, root->last, shape.signature);  // the shape keeps Signature a child of the root
-  edits.keep_only(shape.signature->children, shape.signature->last, shape.signed_info);
-  return canonicalize(doc, in_signed_info, shape.signed_info, shape.signed_info_c14n,
-                      shape.signed_info_c14n.with_comments, prefixes, out);
+  const Canonicalization& c14n = shape.signed_info_c14n;
+  if (c14n.exclusive && !c14n.with_comments && engine != C14nEngine::libxml2) {
+    if (exclusive_c14n_of_subtree(shape.signed_info, prefixes.tokens, out) == C14nOutcome::written) return true;
+    if (engine == C14nEngine::ours) return false;
+  } else if (engine == C14nEngine::ours) {
+    return false;
+  }
+  out.clear();
+  return libxml2_c14n_of_subtree(shape.signed_info, libxml2_parameters(c14n, c14n.with_comments, prefixes), out);
 }
 
 // XML-DSig carries ECDSA as r||s, each the size of the group order; OpenSSL wants DER.
@@ -252,6 +201,21 @@ std::optional<std::string> ecdsa_der(const std::string& raw, std::size_t half) {
 Refusal invalid(std::string reason) { return refuse(Code::SignatureInvalid, std::move(reason)); }
 
 }  // namespace
+
+CanonicalForms canonical_forms(xmlDocPtr doc, const SignatureShape& shape, C14nEngine engine) {
+  CanonicalForms forms;
+  Prefixes signed_info_prefixes;
+  Prefixes reference_prefixes;
+  std::string bytes;
+  if (read_prefixes(shape.reference_c14n, reference_prefixes) &&
+      canonicalize_reference(doc, shape, reference_prefixes, engine, bytes))
+    forms.reference = bytes;
+  bytes.clear();
+  if (read_prefixes(shape.signed_info_c14n, signed_info_prefixes) &&
+      canonicalize_signed_info(doc, shape, signed_info_prefixes, engine, bytes))
+    forms.signed_info = bytes;
+  return forms;
+}
 
 void prepare_verify_templates(TrustedSigner& signer) {
   if (!signer.public_key) return;
@@ -291,11 +255,12 @@ DirectVerdict verify_directly(xmlDocPtr doc, const SignatureShape& shape, const 
   }
 
   std::string signed_info;
-  if (!canonicalize_signed_info(doc, shape, signed_info_prefixes, signed_info)) return Undecided{"c14n of SignedInfo"};
+  signed_info.reserve(2048);  // a SignedInfo is about 1 KB; our writer appends in small pieces
+  if (!canonicalize_signed_info(doc, shape, signed_info_prefixes, C14nEngine::ours_else_libxml2, signed_info)) return Undecided{"c14n of SignedInfo"};
   CanonicalBytes canonical;
   // The canonical form is rarely longer than the document text, minus the Signature.
   canonical.xml.reserve(4096);
-  if (!canonicalize_reference(doc, shape, reference_prefixes, canonical.xml)) return Undecided{"c14n of the reference"};
+  if (!canonicalize_reference(doc, shape, reference_prefixes, C14nEngine::ours_else_libxml2, canonical.xml)) return Undecided{"c14n of the reference"};
 
   // xmlsec's order: the reference digest, then the signature value.
   unsigned char digest[EVP_MAX_MD_SIZE];

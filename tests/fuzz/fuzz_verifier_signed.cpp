@@ -8,8 +8,8 @@
 // re-signs, and sometimes tweaks bytes of the signed result. Inputs stay plain documents, so
 // a crash reproduces with `fuzz_verifier_signed <file>` (or fuzz_verifier).
 //
-// Invariants checked on every input: a verified document has canonical XML, and untrusted
-// input never yields INTERNAL.
+// Invariants checked on every input: a verified document has canonical XML, untrusted input
+// never yields INTERNAL, and our exclusive c14n writes what libxml2's does, or declines.
 #include <libxml/c14n.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -36,6 +36,7 @@
 #include "handles.h"
 #include "stagegate/signing/pki.h"
 #include "outcome_tally.h"
+#include "support/c14n_differential.h"
 #include "stagegate/signing/verifier.h"
 #include "xmlsec_library.h"
 
@@ -449,5 +450,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     throw std::logic_error("verified document without canonical XML");
   if (!result && result.refusal().code == stagegate::Code::Internal)
     throw std::logic_error("internal error on untrusted input: " + result.refusal().reason);
+  if (const auto disagreement = stagegate::test::c14n_disagreement(std::string_view(reinterpret_cast<const char*>(data), size));
+      !disagreement.empty())
+    throw std::logic_error("our exclusive c14n differs from libxml2's: " + disagreement);
   return 0;
 }

@@ -180,6 +180,31 @@ struct Fixture {
     return std::string(reinterpret_cast<const char*>(owned.get()), static_cast<std::size_t>(size));
   }
 
+  // Our exclusive c14n wrote both canonical forms where it applies (exclusive c14n; for
+  // SignedInfo without comments), byte for byte libxml2's.
+  void our_c14n_matches_libxml2(const std::string& document, const std::string& label) {
+    auto doc = parse_guarded(document, DocumentLimits{});
+    BOOST_REQUIRE(doc);
+    auto shape = check_signature_shape(doc->get());
+    if (!shape) return;  // refused before c14n (comments the c14n does not cover)
+    const auto ours = canonical_forms(doc->get(), shape.value(), C14nEngine::ours);
+    const auto libxml2 = canonical_forms(doc->get(), shape.value(), C14nEngine::libxml2);
+    const auto used = canonical_forms(doc->get(), shape.value(), C14nEngine::ours_else_libxml2);
+    BOOST_TEST((used.reference == libxml2.reference && used.signed_info == libxml2.signed_info), label);
+    if (shape->reference_c14n.exclusive) {
+      BOOST_TEST(ours.reference.has_value(), label << ": our writer declined the reference");
+      BOOST_TEST((ours.reference == libxml2.reference), label);
+    } else {
+      BOOST_TEST(!ours.reference.has_value(), label << ": inclusive c14n is libxml2's");
+    }
+    if (shape->signed_info_c14n.exclusive && !shape->signed_info_c14n.with_comments) {
+      BOOST_TEST(ours.signed_info.has_value(), label << ": our writer declined SignedInfo");
+      BOOST_TEST((ours.signed_info == libxml2.signed_info), label);
+    } else {
+      BOOST_TEST(!ours.signed_info.has_value(), label << ": inclusive or with-comments c14n is libxml2's");
+    }
+  }
+
   // verify() and verify_with_xmlsec() agree exactly; returns verify()'s result.
   Result<VerifiedDocument> same_as_xmlsec(const std::string& document, const std::string& label) {
     const auto reference = verifier.verify_with_xmlsec(document);
@@ -223,6 +248,7 @@ BOOST_AUTO_TEST_CASE(matches_xmlsec_across_algorithms_uris_and_namespace_context
           const auto signed_document = sign_as(*document, *signer, spec, method);
           const std::string label = "round " + std::to_string(round);
           const auto result = same_as_xmlsec(signed_document, label);
+          our_c14n_matches_libxml2(signed_document, label);
           if (!result) {  // only the shape check may refuse these: comments without a WithComments c14n
             BOOST_TEST(document == &kComments, label + ": " + describe(result));
             continue;
@@ -251,6 +277,7 @@ BOOST_AUTO_TEST_CASE(comments_inside_signed_info_and_values_match_xmlsec) {
     const auto document = sign_as(kPlain, rsa, spec, xmlSecTransformRsaSha256Id);
     const auto result = same_as_xmlsec(document, "comment in SignedInfo");
     BOOST_TEST(result.ok(), describe(result));
+    our_c14n_matches_libxml2(document, "comment in SignedInfo");
     // The values split by a comment or a CDATA section: read as xmlsec reads them.
     for (const char* element : {"<ds:DigestValue>", "<ds:SignatureValue>"})
       for (const char* insert : {"<!--x-->", "<![CDATA[]]>"}) {
@@ -290,6 +317,7 @@ BOOST_AUTO_TEST_CASE(inclusive_namespace_prefix_lists_match_xmlsec) {
       const std::string label = std::string("PrefixList=\"") + list + "\"";
       BOOST_TEST(same_as_xmlsec(document, label).ok(), label);
       BOOST_TEST(std::holds_alternative<CanonicalBytes>(direct(document)), label);
+      our_c14n_matches_libxml2(document, label);
     }
 }
 
