@@ -14,6 +14,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <stdexcept>
 
 namespace stagegate::adapters {
@@ -175,15 +176,33 @@ void ConnectionReactor::stop() {
 }
 
 void ConnectionReactor::resume(std::unique_ptr<Connection> connection) {
-  bool first = false;
+  // The common keep-alive case needs nothing of the reactor until the client's next bytes:
+  // waking it for each response was an eventfd write and a context switch. TLS may hold
+  // the next request decrypted inside OpenSSL, and buffered bytes arm no event: those go
+  // the reactor's way.
+  if (!connection->ssl() && connection->unsent.empty() && !connection->close_after_unsent &&
+      !connection->reader().holds_more()) {
+    const int fd = connection->fd();
+    connection->reader().next_request();  // forgets the request served; nothing follows it
+    connection->phase = Connection::Phase::idle;
+    connection->deadline = Clock::now() + config_.keep_alive_timeout;
+    connection->watched = EPOLLIN | EPOLLRDHUP;
+    connection->armed_on_resume = true;
+    {
+      std::lock_guard lock(resumed_mutex_);
+      resumed_.push_back(std::move(connection));
+    }
+    // Only once it is in resumed_: its event must find it there.
+    watch(fd, EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, false);
+    return;
+  }
   {
     std::lock_guard lock(resumed_mutex_);
-    first = resumed_.empty();
     resumed_.push_back(std::move(connection));
+    // One wake-up for all connections resumed before the loop takes them: with many
+    // requests in flight most resumes find it pending already.
+    if (std::exchange(wakeup_pending_, true)) return;
   }
-  // One wake-up for all connections resumed before the loop takes them: with many requests
-  // in flight most resumes find it pending already.
-  if (!first) return;
   const std::uint64_t one = 1;
   [[maybe_unused]] const auto ignored = ::write(wakeup_, &one, sizeof one);
 }
@@ -251,7 +270,11 @@ void ConnectionReactor::accept_all() {
 }
 
 void ConnectionReactor::on_event(int fd, unsigned events) {
-  const auto found = connections_.find(fd);
+  auto found = connections_.find(fd);
+  if (found == connections_.end()) {
+    take_resumed();  // armed by resume(), not taken back yet
+    found = connections_.find(fd);
+  }
   if (found == connections_.end()) return;  // with a worker: disarmed by this event (EPOLLONESHOT)
   Connection& connection = *found->second;
   rearmed_ = false;
@@ -396,11 +419,13 @@ void ConnectionReactor::take_resumed() {
   {
     std::lock_guard lock(resumed_mutex_);
     resumed.swap(resumed_);
+    wakeup_pending_ = false;
   }
   for (auto& connection : resumed) {
     const int fd = connection->fd();
     Connection& kept = *connection;
     connections_.emplace(fd, std::move(connection));
+    if (std::exchange(kept.armed_on_resume, false)) continue;  // idle, its deadline set, armed
     if (kept.unsent.empty()) {
       watch(kept, EPOLLIN | EPOLLRDHUP);
       await_next_request(fd, kept);
@@ -435,6 +460,7 @@ void ConnectionReactor::await_next_request(int fd, Connection& connection) {
 }
 
 void ConnectionReactor::sweep_deadlines() {
+  take_resumed();  // idle connections armed by resume() have deadlines too
   if (listener_paused_) {
     listener_paused_ = false;
     watch(listener_, EPOLLIN, true);

@@ -57,6 +57,7 @@ class Connection {
   Phase phase = Phase::reading;
   Clock::time_point deadline;
   unsigned watched = 0;  // the epoll events the reactor waits for (armed once at a time)
+  bool armed_on_resume = false;  // resume() armed it already: the reactor only takes it back
 
  private:
   int fd_;
@@ -97,7 +98,9 @@ class ConnectionReactor {
   void run();   // serves until stop()
   void stop();  // any thread
   // From a worker after a response: the connection writes what is left of it (`unsent`),
-  // then waits for its next request, or closes (`close_after_unsent`).
+  // then waits for its next request, or closes (`close_after_unsent`). A plain connection
+  // with its response written and nothing more buffered is armed for its next request here,
+  // without waking the reactor, which takes it back at its next event or sweep.
   void resume(std::unique_ptr<Connection> connection);
 
  private:
@@ -132,6 +135,7 @@ class ConnectionReactor {
   std::unordered_map<int, std::unique_ptr<Connection>> connections_;
   std::mutex resumed_mutex_;
   std::vector<std::unique_ptr<Connection>> resumed_;
+  bool wakeup_pending_ = false;  // under resumed_mutex_: written to wakeup_, not yet taken
 };
 
 }  // namespace stagegate::adapters

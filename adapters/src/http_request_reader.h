@@ -41,6 +41,9 @@ class HttpRequestReader {
   // Whether any byte of a request has arrived (an idle keep-alive connection has none).
   bool started() const { return !buffer_.empty(); }
 
+  // Whether bytes past the current request arrived with it (a pipelined request).
+  bool holds_more() const { return buffer_.size() > request_end_; }
+
   // After a complete request was served: forget it, keep any pipelined bytes after it.
   ReadState next_request();
 

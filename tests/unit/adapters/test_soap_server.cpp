@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <thread>
 #include <mutex>
 #include <vector>
 
@@ -241,6 +242,46 @@ BOOST_AUTO_TEST_CASE(keep_alive_connection_serves_several_requests) {
   BOOST_TEST(answers[0].find("\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n") != std::string::npos, answers[0]);
   BOOST_TEST(answers[1].find("SendMessageFault1_SendMessageFault") != std::string::npos, answers[1].substr(0, 300));
   BOOST_TEST(answers[2].starts_with("HTTP/1.1 200"), answers[1].substr(0, 300));
+}
+
+BOOST_AUTO_TEST_CASE(an_idle_keep_alive_connection_is_served_then_closed_at_its_timeout) {
+  // After a response the worker arms the connection for its next request itself (the reactor
+  // is not woken): the reactor must still serve the next request and close the connection
+  // once it has been idle for keep_alive_timeout_seconds.
+  RecordingHandler handler;
+  adapters::ServerConfig config;
+  config.port = 0;
+  config.keep_alive_timeout_seconds = 1;
+  adapters::SoapServer server(handler, config);
+  server.start();
+  const int fd = test::connect_loopback(server.port());
+  BOOST_REQUIRE(fd >= 0);
+  const timeval limit{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  const std::string health = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+  const auto answer = [&] {
+    std::string raw;
+    char buffer[4096];
+    while (raw.find("\r\n\r\nok\n") == std::string::npos) {
+      const auto n = ::recv(fd, buffer, sizeof buffer, 0);
+      if (n <= 0) break;
+      raw.append(buffer, static_cast<std::size_t>(n));
+    }
+    return raw;
+  };
+  for (int i = 0; i < 3; ++i) {  // idle a little less than the timeout between requests
+    ::send(fd, health.data(), health.size(), MSG_NOSIGNAL);
+    BOOST_TEST(answer().starts_with("HTTP/1.1 200"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  }
+  const auto idle_since = std::chrono::steady_clock::now();
+  char byte = 0;
+  const auto n = ::recv(fd, &byte, 1, 0);  // blocks until the server closes (or 5 s)
+  const auto idle = std::chrono::steady_clock::now() - idle_since;
+  ::close(fd);
+  BOOST_TEST(n == 0);  // closed by the server, not timed out here
+  BOOST_TEST(idle >= std::chrono::milliseconds(500));
+  BOOST_TEST(idle < std::chrono::milliseconds(2500));
 }
 
 BOOST_AUTO_TEST_CASE(a_request_trickling_past_the_deadline_is_closed) {
