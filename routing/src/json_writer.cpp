@@ -105,7 +105,11 @@ JsonWriter& JsonWriter::begin_object(KnownField object) {
     comma_before_object_ = need_comma_;
     object_has_fields_ = false;
   }
-  return begin_object(key_of(object));
+  ++depth_;
+  known_key(object);
+  out_ += '{';
+  need_comma_ = false;
+  return *this;
 }
 
 JsonWriter& JsonWriter::end_object() {
@@ -139,12 +143,28 @@ JsonWriter& JsonWriter::optional_field(std::string_view name, std::string_view v
   return value.empty() ? *this : field(name, value);
 }
 
+// A known field's key is a plain identifier: written as it is, without the escape scan.
+void JsonWriter::known_key(KnownField known) {
+  if (need_comma_) out_ += ',';
+  out_ += '"';
+  out_.append(key_of(known));
+  out_.append("\":", 2);
+}
+
 JsonWriter& JsonWriter::field(KnownField known, std::string_view value) {
-  return kept(known) ? field(key_of(known), value) : *this;
+  if (!kept(known)) return *this;
+  known_key(known);
+  string(value);
+  need_comma_ = true;
+  return *this;
 }
 
 JsonWriter& JsonWriter::field(KnownField known, std::int64_t value) {
-  return kept(known) ? field(key_of(known), value) : *this;
+  if (!kept(known)) return *this;
+  known_key(known);
+  number(value);
+  need_comma_ = true;
+  return *this;
 }
 
 JsonWriter& JsonWriter::optional_field(KnownField known, std::string_view value) {

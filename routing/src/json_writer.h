@@ -41,6 +41,7 @@ class JsonWriter {
   // A whole stage notification in Cyrillic is about 900 bytes: one allocation per payload.
   static constexpr std::size_t kTypicalSize = 1024;
   void key(std::string_view name);
+  void known_key(KnownField known);
   void string(std::string_view value);
   void number(std::int64_t value);
   bool kept(KnownField field);
