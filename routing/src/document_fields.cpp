@@ -42,7 +42,8 @@ std::string_view namespace_uri(const pugi::xml_node& node) {
   const auto prefix = colon == std::string_view::npos ? std::string_view{} : name.substr(0, colon);
   for (auto scope = node; scope; scope = scope.parent()) {
     if (scope.type() != pugi::node_element) break;
-    for (const auto& attribute : scope.attributes())
+    // first_attribute/next_attribute: pugixml's attribute range costs iterator objects per call.
+    for (auto attribute = scope.first_attribute(); attribute; attribute = attribute.next_attribute())
       if (declares(attribute.name(), prefix)) return attribute.value();
   }
   return {};
