@@ -1,18 +1,9 @@
 #include "field_visibility.h"
 
+#include "known_fields.h"
+
 namespace stagegate::routing {
 namespace {
-
-constexpr std::string_view kKnownFields[] = {
-    // stagegate.stage/1
-    "schema", "applicationId", "service", "service.code", "service.name", "provider", "provider.bin",
-    "provider.name", "recipient", "recipient.iin", "recipient.bin", "recipient.lastName", "recipient.firstName",
-    "recipient.middleName", "receptionPlace", "receptionDate", "executor", "plannedDate", "executionDate", "stage",
-    "stage.code", "stage.name", "stage.at", "outcome", "delayReason", "delayReason.kind", "delayReason.text", "receivedAt",
-    // stagegate.kb/1
-    "registryNumber", "name", "name.kk", "name.ru", "standard", "regulation", "legalChanges", "url", "responsible",
-    "responsible.fullName", "responsible.position", "responsible.phone", "responsible.email", "body", "body.bin",
-    "body.name"};
 
 std::string_view parent_of(std::string_view path) {
   const auto dot = path.find('.');
@@ -21,10 +12,12 @@ std::string_view parent_of(std::string_view path) {
 
 }  // namespace
 
-bool is_known_field(std::string_view path) {
-  for (const auto known : kKnownFields)
-    if (known == path) return true;
-  return false;
+bool is_known_field(std::string_view path) { return known_field(path).has_value(); }
+
+void FieldVisibility::resolve() {
+  shown_fields_ = 0;
+  for (std::size_t i = 0; i < kKnownFieldPaths.size(); ++i)
+    if (shown(kKnownFieldPaths[i])) shown_fields_ |= bit_of(static_cast<KnownField>(i));
 }
 
 bool FieldVisibility::shown(std::string_view path) const {

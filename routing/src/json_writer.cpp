@@ -1,8 +1,11 @@
 #include "json_writer.h"
 
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+
+#include "field_visibility.h"
 
 namespace stagegate::routing {
 
@@ -59,6 +62,14 @@ void JsonWriter::string(std::string_view value) {
   out_ += '"';
 }
 
+JsonWriter::JsonWriter(const FieldFilter& keep) {
+  out_.reserve(kTypicalSize);
+  if (!keep) return;
+  filtered_ = true;
+  if (const auto* resolved = keep.target<ResolvedVisibility>()) shown_fields_ = resolved->visibility->shown_fields();
+  else ask_ = &keep;
+}
+
 void JsonWriter::key(std::string_view name) {
   if (need_comma_) out_ += ',';
   if (!name.empty()) {
@@ -67,33 +78,42 @@ void JsonWriter::key(std::string_view name) {
   }
 }
 
-bool JsonWriter::kept(std::string_view name) {
-  if (!keep_) return true;
-  if (depth_ <= 1) return (*keep_)(name);
-  std::string path;
-  path.reserve(object_.size() + 1 + name.size());
-  path.append(object_).append(1, '.').append(name);
-  if (!(*keep_)(path)) return false;
-  object_has_fields_ = true;
-  return true;
+void JsonWriter::number(std::int64_t value) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  out_.append(digits, end);
+}
+
+bool JsonWriter::kept(KnownField field) {
+  if (!filtered_) return true;
+  const bool keep = ask_ ? (*ask_)(path_of(field)) : (shown_fields_ & bit_of(field)) != 0;
+  if (keep && depth_ > 1) object_has_fields_ = true;
+  return keep;
 }
 
 JsonWriter& JsonWriter::begin_object(std::string_view name) {
   ++depth_;
-  if (keep_ && depth_ == 2) {
-    object_.assign(name);
-    object_start_ = out_.size();
-    comma_before_object_ = need_comma_;
-    object_has_fields_ = false;
-  }
   key(name);
   out_ += '{';
   need_comma_ = false;
   return *this;
 }
 
+JsonWriter& JsonWriter::begin_object(KnownField object) {
+  if (filtered_ && depth_ == 1) {
+    object_start_ = out_.size();
+    comma_before_object_ = need_comma_;
+    object_has_fields_ = false;
+  }
+  ++depth_;
+  known_key(object);
+  out_ += '{';
+  need_comma_ = false;
+  return *this;
+}
+
 JsonWriter& JsonWriter::end_object() {
-  if (keep_ && depth_ == 2 && !object_has_fields_) {
+  if (filtered_ && depth_ == 2 && !object_has_fields_) {
     out_.resize(object_start_);
     need_comma_ = comma_before_object_;
     --depth_;
@@ -106,7 +126,6 @@ JsonWriter& JsonWriter::end_object() {
 }
 
 JsonWriter& JsonWriter::field(std::string_view name, std::string_view value) {
-  if (!kept(name)) return *this;
   key(name);
   string(value);
   need_comma_ = true;
@@ -114,15 +133,42 @@ JsonWriter& JsonWriter::field(std::string_view name, std::string_view value) {
 }
 
 JsonWriter& JsonWriter::field(std::string_view name, std::int64_t value) {
-  if (!kept(name)) return *this;
   key(name);
-  out_ += std::to_string(value);
+  number(value);
   need_comma_ = true;
   return *this;
 }
 
 JsonWriter& JsonWriter::optional_field(std::string_view name, std::string_view value) {
   return value.empty() ? *this : field(name, value);
+}
+
+// A known field's key is a plain identifier: written as it is, without the escape scan.
+void JsonWriter::known_key(KnownField known) {
+  if (need_comma_) out_ += ',';
+  out_ += '"';
+  out_.append(key_of(known));
+  out_.append("\":", 2);
+}
+
+JsonWriter& JsonWriter::field(KnownField known, std::string_view value) {
+  if (!kept(known)) return *this;
+  known_key(known);
+  string(value);
+  need_comma_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::field(KnownField known, std::int64_t value) {
+  if (!kept(known)) return *this;
+  known_key(known);
+  number(value);
+  need_comma_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::optional_field(KnownField known, std::string_view value) {
+  return value.empty() ? *this : field(known, value);
 }
 
 }  // namespace stagegate::routing

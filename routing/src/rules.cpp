@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
 #include <fstream>
 #include <map>
 #include <set>
@@ -87,7 +90,46 @@ std::optional<Stage> stage_from(const toml::node& node) {
 struct RoutingRules::Impl {
   std::map<std::string, FieldVisibility> destinations;
   std::vector<Route> routes;
+  // The destinations in name order, and each route's by place in it: a message's choice is a
+  // set of bits, not a std::set of names.
+  std::vector<const std::pair<const std::string, FieldVisibility>*> in_order;
+  std::vector<std::vector<std::size_t>> route_places;
+
+  void index() {
+    for (const auto& destination : destinations) in_order.push_back(&destination);
+    for (const auto& route : routes) {
+      auto& places = route_places.emplace_back();
+      for (const auto& name : route.to)
+        places.push_back(static_cast<std::size_t>(std::distance(destinations.begin(), destinations.find(name))));
+    }
+  }
 };
+
+namespace {
+
+// Which destinations a message goes to, by place in name order: one word covers rules of up
+// to 64 destinations without allocating.
+class ChosenDestinations {
+ public:
+  explicit ChosenDestinations(std::size_t count) {
+    if (count > 64) more_.resize((count + 63) / 64);
+  }
+  void add(std::size_t place) { word(place) |= bit(place); }
+  bool has(std::size_t place) const { return (more_.empty() ? first_ : more_[place / 64]) & bit(place); }
+  std::size_t count() const {
+    std::size_t total = static_cast<std::size_t>(std::popcount(first_));
+    for (const auto word : more_) total += static_cast<std::size_t>(std::popcount(word));
+    return total;
+  }
+
+ private:
+  static std::uint64_t bit(std::size_t place) { return std::uint64_t{1} << (place % 64); }
+  std::uint64_t& word(std::size_t place) { return more_.empty() ? first_ : more_[place / 64]; }
+  std::uint64_t first_ = 0;
+  std::vector<std::uint64_t> more_;
+};
+
+}  // namespace
 
 RoutingRules RoutingRules::parse(std::string_view text, std::string_view source) {
   const Reader reader(source);
@@ -164,6 +206,7 @@ RoutingRules RoutingRules::parse(std::string_view text, std::string_view source)
     }
     impl->routes.push_back(std::move(route));
   }
+  impl->index();
   return RoutingRules(std::move(impl));
 }
 
@@ -188,16 +231,19 @@ std::vector<RoutedPayload> RoutingRules::route(const RoutingKey& key, const std:
 
 std::vector<RoutedPayload> RoutingRules::route(const RoutingKey& key, const std::string& whole_json,
                                                const PayloadWriter& write) const {
-  std::set<std::string> chosen;
-  for (const auto& route : impl_->routes)
-    if (route.matches(key)) chosen.insert(route.to.begin(), route.to.end());
+  ChosenDestinations chosen(impl_->in_order.size());
+  for (std::size_t i = 0; i < impl_->routes.size(); ++i)
+    if (impl_->routes[i].matches(key))
+      for (const auto place : impl_->route_places[i]) chosen.add(place);
   std::vector<RoutedPayload> routed;
-  for (const auto& destination : chosen) {
-    const auto& visibility = impl_->destinations.at(destination);
+  routed.reserve(chosen.count());
+  for (std::size_t place = 0; place < impl_->in_order.size(); ++place) {
+    if (!chosen.has(place)) continue;
+    const auto& [destination, visibility] = *impl_->in_order[place];
     if (visibility.shows_everything())
       routed.push_back({destination, whole_json});
     else
-      routed.push_back({destination, write([&visibility](std::string_view path) { return visibility.shown(path); })});
+      routed.push_back({destination, write(ResolvedVisibility{&visibility})});
   }
   return routed;
 }

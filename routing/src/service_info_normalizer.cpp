@@ -1,5 +1,5 @@
-#include <algorithm>
-#include <iterator>
+#include <array>
+#include <string>
 
 #include "document_fields.h"
 #include "stagegate/routing/normalize.h"
@@ -7,51 +7,45 @@
 namespace stagegate::routing {
 
 Result<ServiceInfo> normalize_service_info(std::string_view canonical_xml) {
-  auto read = DocumentFields::read(canonical_xml, kKnowledgeBaseNamespace, "ServiceInfo", true);
+  static constexpr std::array<std::string_view, 8> kKnown{"registryNumber", "name", "standard", "regulation",
+                                                          "legalChanges", "url", "responsible", "body"};
+  pugi::xml_document document;
+  auto read = DocumentFields::read(document, canonical_xml, kKnowledgeBaseNamespace, "ServiceInfo", kKnown, "name");
   if (!read) return read.refusal();
   const auto& fields = read.value();
-  static constexpr std::string_view kKnown[] = {"registryNumber", "name", "standard", "regulation",
-                                                "legalChanges", "url", "responsible", "body"};
-  for (const auto& [name, node] : fields.all())
-    if (std::find(std::begin(kKnown), std::end(kKnown), name) == std::end(kKnown))
-      return refuse(Code::Schema, name + ": unknown element");
 
   ServiceInfo info;
-  const auto required = [&](const char* name, std::string& into) -> Status {
-    auto value = fields.text(name);
-    if (!value) return value.refusal();
-    into = std::move(value).value();
-    return proceed();
-  };
   for (const auto& [name, target] : {std::pair{"registryNumber", &info.registry_number},
                                      std::pair{"standard", &info.standard}, std::pair{"regulation", &info.regulation},
                                      std::pair{"url", &info.url}}) {
-    if (const auto status = required(name, *target); !status) return status.refusal();
+    const auto value = fields.text(name);
+    if (!value) return value.refusal();
+    target->assign(value.value());
   }
   info.legal_changes = fields.optional_text("legalChanges");
 
-  const auto names = fields.all().equal_range("name");
-  for (auto it = names.first; it != names.second; ++it) {
-    const std::string_view lang = it->second.attribute("lang").value();
+  // Every name, in document order (read() let "name" repeat; all children passed its namespace check).
+  for (const auto& child : fields.root().children()) {
+    if (child.type() != pugi::node_element || local_name(child) != "name") continue;
+    const std::string_view lang = child.attribute("lang").value();
     std::string* target = lang == "kk" ? &info.name_kk : lang == "ru" ? &info.name_ru : nullptr;
     if (!target) return refuse(Code::Schema, "name/@lang: kk or ru");
     if (!target->empty()) return refuse(Code::Schema, "name: one per language");
-    *target = trimmed_text(it->second);
+    *target = trimmed_text(child);
   }
   if (info.name_kk.empty()) return missing("name[@lang='kk']");
   if (info.name_ru.empty()) return missing("name[@lang='ru']");
 
   const auto responsible_node = fields.find("responsible");
   if (!responsible_node) return missing("responsible");
-  auto responsible = collect_children(responsible_node, kKnowledgeBaseNamespace, "responsible",
-                                      {"fullName", "position", "phone", "email"});
+  static constexpr std::array<std::string_view, 4> kResponsible{"fullName", "position", "phone", "email"};
+  const auto responsible = collect_children(responsible_node, kKnowledgeBaseNamespace, "responsible", kResponsible);
   if (!responsible) return responsible.refusal();
-  for (const auto& [name, target] :
-       {std::pair{"fullName", &info.responsible_full_name}, std::pair{"position", &info.responsible_position},
-        std::pair{"phone", &info.responsible_phone}, std::pair{"email", &info.responsible_email}}) {
-    const auto found = responsible->find(name);
-    *target = found == responsible->end() ? std::string() : trimmed_text(found->second);
-    if (target->empty()) return missing(std::string("responsible/") + name);
+  const std::array<std::string*, 4> targets{&info.responsible_full_name, &info.responsible_position,
+                                            &info.responsible_phone, &info.responsible_email};
+  for (std::size_t i = 0; i < kResponsible.size(); ++i) {
+    *targets[i] = trimmed_text(responsible.value()[i]);
+    if (targets[i]->empty()) return missing("responsible/" + std::string(kResponsible[i]));
   }
   if (info.responsible_email.find('@') == std::string::npos)
     return refuse(Code::DataInvalid, "responsible/email: not an e-mail address");

@@ -23,7 +23,7 @@ bool plausible_code(std::string_view code, std::size_t max) {
   return true;
 }
 
-Result<DateTime> datetime_field(std::string_view path, const std::string& text, bool offset_required) {
+Result<DateTime> datetime_field(std::string_view path, std::string_view text, bool offset_required) {
   if (text.empty()) return missing(path);
   const auto parsed = parse_datetime(text);
   if (!parsed) return refuse(Code::DataInvalid, std::string(path) + ": not a valid xsd:dateTime");
@@ -46,18 +46,16 @@ std::string_view stage_name(Stage stage) { return kStageNames[static_cast<std::s
 Result<StageEvent> normalize_stage(std::string_view canonical_xml, std::chrono::system_clock::time_point received_by_gateway) {
   const auto latest_allowed =
       std::chrono::duration_cast<std::chrono::seconds>((received_by_gateway + kClockSkewAllowance).time_since_epoch()).count();
-  auto read = DocumentFields::read(canonical_xml, kStageNamespace, "StageNotification");
+  static constexpr std::array<std::string_view, 12> kKnown{"applicationId", "service", "provider", "recipient",
+                                                           "receptionPlace", "receptionDate", "executor", "plannedDate",
+                                                           "executionDate", "stage", "outcome", "delayReason"};
+  pugi::xml_document document;
+  auto read = DocumentFields::read(document, canonical_xml, kStageNamespace, "StageNotification", kKnown);
   if (!read) return read.refusal();
   const auto& fields = read.value();
-  static constexpr std::array<std::string_view, 12> kKnown{"applicationId", "service", "provider", "recipient", "receptionPlace",
-                                     "receptionDate", "executor", "plannedDate", "executionDate", "stage",
-                                     "outcome", "delayReason"};
-  for (const auto& [name, node] : fields.all())
-    if (std::find(kKnown.begin(), kKnown.end(), name) == kKnown.end())
-      return refuse(Code::Schema, name + ": unknown element");
 
   StageEvent event;
-  auto application_id = fields.text("applicationId");
+  const auto application_id = fields.text("applicationId");
   if (!application_id) return application_id.refusal();
   if (!plausible_code(application_id.value(), 64))
     return refuse(Code::Schema, "applicationId: letters, digits and -_./ only, at most 64");
@@ -81,27 +79,28 @@ Result<StageEvent> normalize_stage(std::string_view canonical_xml, std::chrono::
 
   const auto recipient_node = fields.find("recipient");
   if (!recipient_node) return missing("recipient");
-  auto recipient = collect_children(recipient_node, kStageNamespace, "recipient",
-                                    {"iin", "bin", "lastName", "firstName", "middleName"});
+  enum RecipientPart : std::size_t { Iin, Bin, LastName, FirstName, MiddleName };
+  static constexpr std::array<std::string_view, 5> kRecipientParts{"iin", "bin", "lastName", "firstName", "middleName"};
+  const auto recipient = collect_children(recipient_node, kStageNamespace, "recipient", kRecipientParts);
   if (!recipient) return recipient.refusal();
-  auto& parts = recipient.value();
-  const bool has_iin = parts.count("iin") > 0;
-  const bool has_bin = parts.count("bin") > 0;
+  const auto& parts = recipient.value();
+  const bool has_iin = static_cast<bool>(parts[Iin]);
+  const bool has_bin = static_cast<bool>(parts[Bin]);
   if (has_iin == has_bin) return refuse(Code::Schema, "recipient: exactly one of iin or bin");
-  const auto id = trimmed_text(parts[has_iin ? "iin" : "bin"]);
-  const std::string id_path = has_iin ? "recipient/iin" : "recipient/bin";
+  const auto id = trimmed_text(parts[has_iin ? Iin : Bin]);
+  const std::string_view id_path = has_iin ? "recipient/iin" : "recipient/bin";
   if (id.empty()) return missing(id_path);
-  if (id.size() != 12 || id.find_first_not_of("0123456789") != std::string::npos)
-    return refuse(Code::Schema, id_path + ": 12 digits");
-  if (!valid_iin_bin(id)) return refuse(Code::DataInvalid, id_path + ": check digit");
+  if (id.size() != 12 || id.find_first_not_of("0123456789") != std::string_view::npos)
+    return refuse(Code::Schema, std::string(id_path) + ": 12 digits");
+  if (!valid_iin_bin(id)) return refuse(Code::DataInvalid, std::string(id_path) + ": check digit");
   (has_iin ? event.recipient.iin : event.recipient.bin) = id;
-  event.recipient.last_name = parts.count("lastName") ? trimmed_text(parts["lastName"]) : "";
+  event.recipient.last_name = trimmed_text(parts[LastName]);
   if (event.recipient.last_name.empty()) return missing("recipient/lastName");
-  event.recipient.first_name = parts.count("firstName") ? trimmed_text(parts["firstName"]) : "";
+  event.recipient.first_name = trimmed_text(parts[FirstName]);
   if (event.recipient.first_name.empty()) return missing("recipient/firstName");
-  if (parts.count("middleName")) event.recipient.middle_name = trimmed_text(parts["middleName"]);
+  event.recipient.middle_name = trimmed_text(parts[MiddleName]);
 
-  auto place = fields.text("receptionPlace");
+  const auto place = fields.text("receptionPlace");
   if (!place) return place.refusal();
   event.reception_place = place.value();
 
@@ -112,7 +111,7 @@ Result<StageEvent> normalize_stage(std::string_view canonical_xml, std::chrono::
 
   const auto stage = fields.find("stage");
   if (!stage) return missing("stage");
-  const std::string code = stage.attribute("code").value();
+  const std::string_view code = stage.attribute("code").value();
   if (code.empty()) return missing("stage/@code");
   if (code.size() != 1 || code[0] < '1' || code[0] > '6') return refuse(Code::Schema, "stage/@code: 1 to 6");
   event.stage = static_cast<Stage>(code[0] - '0');
