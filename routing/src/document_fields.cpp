@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <stdexcept>
 
 namespace stagegate::routing {
 namespace {
@@ -62,13 +63,15 @@ Refusal missing(std::string_view path) { return refuse(Code::Schema, std::string
 Result<DocumentFields> DocumentFields::read(pugi::xml_document& document, std::string_view xml, std::string_view ns,
                                             std::string_view root_name, std::span<const std::string_view> known,
                                             std::string_view repeatable) {
+  // A normalizer's table, not the document's content: more names would be ignored silently.
+  if (known.size() > kMaxKnown) throw std::logic_error("DocumentFields: more than kMaxKnown known children");
   const auto parsed = document.load_buffer(xml.data(), xml.size(), kParseOptions, pugi::encoding_utf8);
   if (!parsed)
     return refuse(Code::Malformed, std::string("document: ") + parsed.description() + " at offset " +
                                        std::to_string(parsed.offset));
   DocumentFields fields;
   fields.root_ = document.document_element();
-  fields.known_ = known.first(std::min(known.size(), kMaxKnown));
+  fields.known_ = known;
   if (local_name(fields.root_) != root_name || namespace_uri(fields.root_) != ns)
     return refuse(Code::Schema, "root: expected {" + std::string(ns) + "}" + std::string(root_name));
 
