@@ -14,8 +14,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <utility>
 #include <stdexcept>
+#include <utility>
 
 namespace stagegate::adapters {
 namespace {
