@@ -147,9 +147,10 @@ ProviderRegistry ProviderRegistry::load(const std::filesystem::path& file) {
     if (hash_mark != std::string::npos) line.erase(hash_mark);
     std::istringstream fields(line);
     Entry entry;
+    std::string password_hash;
     std::string services;
     if (!(fields >> entry.provider.sender_id)) continue;  // blank or comment
-    if (!(fields >> entry.provider.bin >> entry.password_hash >> services))
+    if (!(fields >> entry.provider.bin >> password_hash >> services))
       throw std::runtime_error(file.string() + ":" + std::to_string(number) +
                                ": expected <senderId> <bin> <password-hash> <serviceId,...> [tls-sha256=...] [tls-subject=...]");
     for (std::string extra; fields >> extra;)
@@ -157,8 +158,11 @@ ProviderRegistry ProviderRegistry::load(const std::filesystem::path& file) {
         throw std::runtime_error(file.string() + ":" + std::to_string(number) + ": bad field " + extra.substr(0, 40) +
                                  " (expected tls-sha256=<hex>[,<hex>] or tls-subject=<RFC 2253, spaces as %20>)");
     ParsedHash parsed;
-    if (!valid_bin_shape(entry.provider.bin) || !parse_hash(entry.password_hash, parsed))
+    if (!valid_bin_shape(entry.provider.bin) || !parse_hash(password_hash, parsed))
       throw std::runtime_error(file.string() + ":" + std::to_string(number) + ": bad BIN or password hash");
+    entry.iterations = parsed.iterations;
+    entry.salt = std::move(parsed.salt);
+    entry.hash = std::move(parsed.hash);
     std::istringstream list(services);
     for (std::string service; std::getline(list, service, ',');)
       if (!service.empty()) entry.provider.services.push_back(service);
@@ -166,7 +170,7 @@ ProviderRegistry ProviderRegistry::load(const std::filesystem::path& file) {
       if (known.provider.sender_id == entry.provider.sender_id)
         throw std::runtime_error(file.string() + ":" + std::to_string(number) + ": sender " +
                                  entry.provider.sender_id + " appears twice");
-    registry.entries_.push_back(entry_for(std::move(entry.provider), std::move(entry.password_hash)));
+    registry.entries_.push_back(std::move(entry));
   }
   return registry;
 }
@@ -177,10 +181,10 @@ ProviderRegistry ProviderRegistry::from_providers(std::vector<std::pair<Provider
   return registry;
 }
 
-ProviderRegistry::Entry ProviderRegistry::entry_for(Provider provider, std::string password_hash) {
+ProviderRegistry::Entry ProviderRegistry::entry_for(Provider provider, std::string_view password_hash) {
   ParsedHash parsed;
   parse_hash(password_hash, parsed);  // a hash that does not parse matches no password
-  return Entry{std::move(provider), std::move(password_hash), parsed.iterations, std::move(parsed.salt), std::move(parsed.hash)};
+  return Entry{std::move(provider), parsed.iterations, std::move(parsed.salt), std::move(parsed.hash)};
 }
 
 Result<Provider> ProviderRegistry::authenticate(std::string_view sender_id, std::string_view password) const {

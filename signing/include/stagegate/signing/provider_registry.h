@@ -52,15 +52,15 @@ class ProviderRegistry {
  private:
   ProviderRegistry();
   struct AcceptedPasswords;
+  // A provider with its password hash's fields (pbkdf2-sha256$<iterations>$<salt>$<hash>),
+  // read once rather than on every request.
   struct Entry {
     Provider provider;
-    std::string password_hash;
-    // The hash's fields, read once here rather than on every request.
     int iterations = 0;
     std::string salt;
     std::string hash;
   };
-  static Entry entry_for(Provider provider, std::string password_hash);
+  static Entry entry_for(Provider provider, std::string_view password_hash);
   std::vector<Entry> entries_;
   std::shared_ptr<AcceptedPasswords> accepted_;
 };
