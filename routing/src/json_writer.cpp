@@ -70,14 +70,6 @@ JsonWriter::JsonWriter(const FieldFilter& keep) {
   else ask_ = &keep;
 }
 
-void JsonWriter::key(std::string_view name) {
-  if (need_comma_) out_ += ',';
-  if (!name.empty()) {
-    string(name);
-    out_ += ':';
-  }
-}
-
 void JsonWriter::number(std::int64_t value) {
   char digits[24];
   const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
@@ -91,9 +83,9 @@ bool JsonWriter::kept(KnownField field) {
   return keep;
 }
 
-JsonWriter& JsonWriter::begin_object(std::string_view name) {
+JsonWriter& JsonWriter::begin_object() {
   ++depth_;
-  key(name);
+  if (need_comma_) out_ += ',';
   out_ += '{';
   need_comma_ = false;
   return *this;
@@ -123,24 +115,6 @@ JsonWriter& JsonWriter::end_object() {
   out_ += '}';
   need_comma_ = true;
   return *this;
-}
-
-JsonWriter& JsonWriter::field(std::string_view name, std::string_view value) {
-  key(name);
-  string(value);
-  need_comma_ = true;
-  return *this;
-}
-
-JsonWriter& JsonWriter::field(std::string_view name, std::int64_t value) {
-  key(name);
-  number(value);
-  need_comma_ = true;
-  return *this;
-}
-
-JsonWriter& JsonWriter::optional_field(std::string_view name, std::string_view value) {
-  return value.empty() ? *this : field(name, value);
 }
 
 // A known field's key is a plain identifier: written as it is, without the escape scan.

@@ -21,17 +21,14 @@ class JsonWriter {
   // other filter is asked by path.
   explicit JsonWriter(const FieldFilter& keep);
 
-  // Keyed by name, for a writer without a filter (none applies to these).
-  JsonWriter& begin_object(std::string_view key = {});
-  JsonWriter& field(std::string_view key, std::string_view value);
-  JsonWriter& field(std::string_view key, std::int64_t value);
-  // Only when the value is non-empty: optional fields are omitted, not null.
-  JsonWriter& optional_field(std::string_view key, std::string_view value);
+  // The message's own object (no filter applies to it).
+  JsonWriter& begin_object();
 
   // Known fields of the message schemas: written when the filter keeps them.
   JsonWriter& begin_object(KnownField object);
   JsonWriter& field(KnownField field, std::string_view value);
   JsonWriter& field(KnownField field, std::int64_t value);
+  // Only when the value is non-empty: optional fields are omitted, not null.
   JsonWriter& optional_field(KnownField field, std::string_view value);
 
   JsonWriter& end_object();
@@ -40,7 +37,6 @@ class JsonWriter {
  private:
   // A whole stage notification in Cyrillic is about 900 bytes: one allocation per payload.
   static constexpr std::size_t kTypicalSize = 1024;
-  void key(std::string_view name);
   void known_key(KnownField known);
   void string(std::string_view value);
   void number(std::int64_t value);

@@ -33,11 +33,11 @@ std::string escaped_bytewise(std::string_view value) {
 
 std::string written(const std::string& value) {
   JsonWriter writer;
-  writer.begin_object().field("v", value).end_object();
+  writer.begin_object().field(stagegate::routing::KnownField::ApplicationId, value).end_object();
   return writer.take();
 }
 
-std::string expected(const std::string& value) { return "{\"v\":" + escaped_bytewise(value) + "}"; }
+std::string expected(const std::string& value) { return "{\"applicationId\":" + escaped_bytewise(value) + "}"; }
 
 }  // namespace
 
