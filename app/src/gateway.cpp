@@ -72,8 +72,8 @@ class LoggedHandler final : public MessageHandler {
   }
 
   // A client's value, cut like log_field's so a line stays bounded.
+  static constexpr std::size_t kMost = 256;
   static std::string bounded(const std::string& value) {
-    constexpr std::size_t kMost = 256;
     return value.size() <= kMost ? value : value.substr(0, kMost) + "...(+" + std::to_string(value.size() - kMost) + " bytes)";
   }
 
@@ -83,7 +83,7 @@ class LoggedHandler final : public MessageHandler {
     // A JSON string of a client's value: ASCII only, invalid UTF-8 replaced.
     const auto quoted = [](const std::string& value) {
       // Printable ASCII without quote or backslash (ids nearly always are) is its own JSON.
-      const bool plain = value.size() <= 256 && std::all_of(value.begin(), value.end(), [](char c) {
+      const bool plain = value.size() <= kMost && std::all_of(value.begin(), value.end(), [](char c) {
         return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
       });
       if (plain) return "\"" + value + "\"";
