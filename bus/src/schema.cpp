@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "wal_coalescing_vfs.h"
+#include "journal_writer_vfs.h"
 
 namespace stagegate::bus {
 namespace {
@@ -134,7 +134,7 @@ sqlite::Database open_journal_database(const std::filesystem::path& file, int pa
 }
 
 sqlite::Database open_journal_writer(const std::filesystem::path& file, int page_size) {
-  auto db = open_journal(file, page_size, wal_coalescing_vfs());
+  auto db = open_journal(file, page_size, journal_writer_vfs());
   sqlite::Statement synchronous(db.get(), "PRAGMA synchronous");
   constexpr std::int64_t kFull = 2;
   if (synchronous.scalar() < kFull)

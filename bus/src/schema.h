@@ -18,7 +18,7 @@ inline constexpr int kJournalPageSize = 1024;
 sqlite::Database open_journal_database(const std::filesystem::path& file, int page_size = kJournalPageSize);
 
 // The committer's connection: as above, its WAL writes gathered into one write per commit
-// (wal_coalescing_vfs.h).
+// (journal_writer_vfs.h).
 sqlite::Database open_journal_writer(const std::filesystem::path& file, int page_size);
 
 inline constexpr int kCompactLayoutVersion = 4;
