@@ -170,7 +170,7 @@ struct Gateway::Impl {
         registry(signing::ProviderRegistry::load(config.providers)),
         verifier(signing::Verifier::create(config.trust)),
         rules(load_rules()),
-        journal(bus::Journal::open(config.journal)),
+        journal(bus::Journal::open(config.journal, config.journal_options)),
         dispatcher(journal, config.bus_endpoint, config.delivery),
         server(measured, with_health(config.server)) {
     pipeline.add(announce_to_journal(journal))

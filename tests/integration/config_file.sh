@@ -40,6 +40,9 @@ ca = ["missing-ca.pem"]
 tls-cert = "missing-cert.pem"
 [delivery]
 max-backlog = -1
+[journal]
+commit-window-ms = 250
+journal-page-size = 1000
 TOML
 set +e
 "$stagegate" check-config bad.toml >problems.txt
@@ -53,6 +56,8 @@ bad.toml:4:1: unknown key 'colour' in [gateway]
 bad.toml:6:7: ca: no file or directory missing-ca.pem
 bad.toml:8:12: tls-cert: no certificate or key file missing-cert.pem
 bad.toml:10:15: max-backlog: must not be negative
+bad.toml:12:20: commit-window-ms: at most 100 ms
+bad.toml:13:21: journal-page-size: a power of two from 512 to 65536
 TEXT
 diff expected.txt problems.txt || fail "check-config's report differs"
 printf '[gateway\n' >syntax.toml
@@ -64,6 +69,18 @@ set +e; "$stagegate" serve --config bad.toml 2>serve-bad.txt; status=$?; set -e
 set +e; "$stagegate" serve --var var --tls-cert nocert.pem --tls-key nokey.pem 2>serve-tls.txt; status=$?; set -e
 [ "$status" -eq 2 ] && grep -q 'tls-cert: no certificate or key file nocert.pem' serve-tls.txt &&
   grep -q 'tls-key: no certificate or key file nokey.pem' serve-tls.txt || fail "missing certificates: $(cat serve-tls.txt)"
+# The journal's settings reach it: a new journal gets the file's page size, the command line's
+# commit window too (serve starts with both), and values out of range are refused by serve as by
+# check-config.
+printf '[journal]\njournal-page-size = 1024\ncommit-window-ms = 0.5\n' >journal.toml
+start_gateway --config journal.toml --journal var/journal-1k.db --commit-window-ms 2
+page_size=$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA page_size").fetchone()[0])' var/journal-1k.db)
+[ "$page_size" = 1024 ] || fail "journal-page-size: the new journal has pages of $page_size bytes"
+kill "${pids[@]}"; wait 2>/dev/null || true; pids=()
+set +e; "$stagegate" serve --var var --commit-window-ms 500 2>serve-window.txt; status=$?; set -e
+[ "$status" -eq 2 ] && grep -q 'commit-window-ms takes 0 to 100' serve-window.txt || fail "--commit-window-ms 500: $status $(cat serve-window.txt)"
+set +e; "$stagegate" serve --var var --journal-page-size 3000 2>serve-page.txt; status=$?; set -e
+[ "$status" -eq 2 ] && grep -q 'journal-page-size takes a power of two' serve-page.txt || fail "--journal-page-size 3000: $status $(cat serve-page.txt)"
 # The consumers read their own table of the same file; the command line still wins.
 printf '[gateway]\nworkers = 2\n\n[monitor]\ntime-zone = "Nowhere/Land"\n\n[notification]\nbogus = 1\n' >consumers.toml
 set +e; "$stagegate" check-config consumers.toml >consumers.txt; status=$?; set -e

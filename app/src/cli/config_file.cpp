@@ -53,6 +53,10 @@ constexpr Setting kSettings[] = {
     {"delivery", "max-failures", Kind::integer, "5", "refusals or crashes on one message before it is a dead letter"},
     {"delivery", "keep-payload-days", Kind::integer, "30", "then payload and signed document are emptied"},
     {"delivery", "keep-receipt-days", Kind::integer, "90", "then the entry and its idempotency key go"},
+    {"journal", "commit-window-ms", Kind::number, "1",
+     "how long a commit waits for messages still being verified, to share their fsync (0: never; at most 100)"},
+    {"journal", "journal-page-size", Kind::integer, "4096",
+     "bytes per page of a new journal file (an existing one keeps its own): a power of two from 512 to 65536"},
     {"ops", "ops-listen", Kind::text, nullptr,
      "HOST:PORT of the operators' listener (/metrics, /healthz, /readyz); unset: none. Keep it off the providers' network"},
     {"ops", "ops-token-file", Kind::text, nullptr, "the bearer token /metrics requires (first line); unset: VAR/ops.token"},
@@ -112,7 +116,18 @@ std::string value_problem(const Setting& setting, const std::string& value) {
   return {};
 }
 
+// Ranges beyond "not negative", for the settings that have one; serve checks the same.
+std::string number_problem(const Setting& setting, double value) {
+  const std::string_view key = setting.key;
+  if (key == "commit-window-ms" && value > kMostCommitWindowMs) return "at most " + std::to_string(kMostCommitWindowMs) + " ms";
+  if (key == "journal-page-size" && !is_journal_page_size(static_cast<long long>(value)))
+    return "a power of two from 512 to 65536";
+  return {};
+}
+
 }  // namespace
+
+bool is_journal_page_size(long long bytes) { return bytes >= 512 && bytes <= 65536 && (bytes & (bytes - 1)) == 0; }
 
 std::string default_config_text() {
   std::ostringstream out;
@@ -202,6 +217,7 @@ ConfigFile read_config_file(const std::filesystem::path& file) {
           const auto value = node.as_integer();
           if (!value) problem(node, "must be an integer");
           else if (value->get() < 0) problem(node, "must not be negative");
+          else if (auto wrong = number_problem(*setting, static_cast<double>(value->get())); !wrong.empty()) problem(node, wrong);
           else config.settings.emplace_back(setting->key, std::to_string(value->get())), config.tables.emplace_back(setting->table);
           break;
         }
@@ -209,6 +225,7 @@ ConfigFile read_config_file(const std::filesystem::path& file) {
           const auto value = node.value<double>();
           if (!value || !(node.is_integer() || node.is_floating_point())) problem(node, "must be a number");
           else if (*value < 0) problem(node, "must not be negative");
+          else if (auto wrong = number_problem(*setting, *value); !wrong.empty()) problem(node, wrong);
           else config.settings.emplace_back(setting->key, std::to_string(*value)), config.tables.emplace_back(setting->table);
           break;
         }

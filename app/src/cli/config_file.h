@@ -9,6 +9,10 @@
 
 namespace stagegate::cli {
 
+// The journal's settings' ranges (serve and check-config alike).
+inline constexpr int kMostCommitWindowMs = 100;
+bool is_journal_page_size(long long bytes);
+
 // Every setting with its default and a comment: `stagegate config default`.
 std::string default_config_text();
 

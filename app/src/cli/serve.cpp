@@ -54,7 +54,8 @@ int serve(int argc, char** argv) {
   std::vector<std::string> known{"var", "listen", "bus", "journal", "providers", "routes", "ca", "crl", "no-revocation-check", "workers", "quiet", "reload-poll",
                                  "tls-cert", "tls-key", "tls-client-ca", "tls-require-client-cert",
                                  "max-backlog", "min-free-disk-mb", "max-failures", "keep-payload-days", "keep-receipt-days",
-                                 "request-timeout", "max-connections", "public-url", "config", "ops-listen", "ops-token-file", "log-format"};
+                                 "request-timeout", "max-connections", "public-url", "config", "ops-listen", "ops-token-file", "log-format",
+                                 "commit-window-ms", "journal-page-size"};
   known.insert(known.end(), kServerBusKeyOptions.begin(), kServerBusKeyOptions.end());
   args.allow_only(known);
   apply_config_file(args, "serve");
@@ -72,6 +73,13 @@ int serve(int argc, char** argv) {
   config.bus_endpoint = args.get_or("bus", "tcp://127.0.0.1:5556");
   config.delivery.security = server_bus_security(args, defaults, config.bus_endpoint);
   config.journal = args.get_or("journal", defaults.journal().string());
+  const double commit_window_ms = std::stod(args.get_or("commit-window-ms", "1"));
+  if (!(commit_window_ms >= 0 && commit_window_ms <= kMostCommitWindowMs))
+    throw UsageError("--commit-window-ms takes 0 to " + std::to_string(kMostCommitWindowMs));
+  config.journal_options.commit_window = std::chrono::microseconds(static_cast<long>(commit_window_ms * 1000));
+  const long long page_size = std::stoll(args.get_or("journal-page-size", "4096"));
+  if (!is_journal_page_size(page_size)) throw UsageError("--journal-page-size takes a power of two from 512 to 65536");
+  config.journal_options.page_size = static_cast<std::size_t>(page_size);
   config.providers = args.get_or("providers", defaults.providers().string());
   config.routes = args.get_or("routes", "");
   for (const auto& ca : args.all("ca")) config.trust.anchors.emplace_back(ca);

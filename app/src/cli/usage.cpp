@@ -14,6 +14,7 @@ commands:
              [--tls-cert CHAIN.pem --tls-key KEY.pem [--tls-client-ca CA.pem [--tls-require-client-cert]]]
              [--reload-poll SECONDS] [--max-backlog N] [--min-free-disk-mb N] [--max-failures N]
              [--keep-payload-days N] [--keep-receipt-days N] [--request-timeout SECONDS] [--max-connections N]
+             [--commit-window-ms MS] [--journal-page-size BYTES]
              [--bus-key FILE.key] [--consumers FILE] | [--bus-plaintext]
              [--ops-listen HOST:PORT [--ops-token-file FILE]]
              run the gateway (defaults: var/, 127.0.0.1:8080, tcp://127.0.0.1:5556, built-in routes);

@@ -7,6 +7,7 @@
 
 #include "stagegate/adapters/soap_server.h"
 #include "stagegate/bus/dispatcher.h"
+#include "stagegate/bus/journal.h"
 #include "stagegate/signing/verifier.h"
 
 namespace stagegate::app {
@@ -25,6 +26,7 @@ struct GatewayConfig {
   adapters::ServerConfig server;
   std::string bus_endpoint = "tcp://127.0.0.1:5556";
   std::filesystem::path journal = "var/journal.db";
+  bus::JournalOptions journal_options;  // commit window; page size of a new file
   std::filesystem::path providers = "var/providers.conf";
   signing::TrustConfig trust;
   // Routing rules (routing/data/routes.toml shows the format); empty: the built-in rules.
