@@ -140,12 +140,20 @@ const sqlite3_io_methods kWalMethods{3,           wal_close,        wal_read,   
 // --- The database file: payload pages leave the page cache once a sync made them durable.
 
 // The first byte of a b-tree page (sqlite.org/fileformat.html, 1.6): 2 interior index,
-// 5 interior table, 10 leaf index, 13 leaf table. Journal rows are table leaves and their
-// overflow pages (which start with the next overflow page's number, not a flag); the unique
-// (sender_id, message_id) index and the WITHOUT ROWID routes are index pages.
+// 5 interior table, 10 leaf index, 13 leaf table; bytes 3-4 its number of cells. Journal rows
+// are table leaves and their overflow pages (which start with the next overflow page's number,
+// not a flag). Index pages are the unique (sender_id, message_id) keys, about 80 to a 4 KB
+// page and read at random by the duplicate check, and the WITHOUT ROWID routes, whose copies
+// for reduced destinations (0.5-1 KB each, whole records in interior pages too) fill a page
+// with a few: those are payloads as well.
+constexpr unsigned kFewestKeysOnAnIndexPage = 16;
+
 bool holds_payload(const void* page) {
-  const auto flag = *static_cast<const unsigned char*>(page);
-  return flag != 0x02 && flag != 0x05 && flag != 0x0a;
+  const auto* bytes = static_cast<const unsigned char*>(page);
+  const auto flag = bytes[0];
+  if (flag == 0x05) return false;
+  if (flag == 0x02 || flag == 0x0a) return (static_cast<unsigned>(bytes[3]) << 8 | bytes[4]) < kFewestKeysOnAnIndexPage;
+  return true;
 }
 
 int database_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {

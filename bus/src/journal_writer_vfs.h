@@ -14,10 +14,11 @@
 // SQLite's own sequence of writes made it.
 //
 // 2. The database file: once a checkpoint has synced it, the pages it copied that hold
-// payloads (table leaves and overflow pages: journal rows) leave the operating system's page
-// cache (posix_fadvise DONTNEED; they are on disk, nothing is lost). Index and interior pages
-// stay: the duplicate check reads a random leaf of (sender_id, message_id) per message, and
-// the destinations' route tails are written again at every commit. Payloads are read again
+// payloads (table leaves and overflow pages: journal rows; index leaves of a few large
+// entries: the routes' copies for reduced destinations) leave the operating system's page
+// cache (posix_fadvise DONTNEED; they are on disk, nothing is lost). Interior pages and index
+// leaves of many small keys stay: the duplicate check reads a random leaf of
+// (sender_id, message_id) per message. Payloads are read again
 // only by a consumer further behind than the journal's in-memory tail and by retention, from
 // the disk. Without it a journal of 90 days fills the page cache with payloads nobody reads,
 // and each new page of a growing file costs a fresh page of memory (on a virtual machine

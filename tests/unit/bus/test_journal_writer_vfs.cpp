@@ -61,12 +61,16 @@ std::int64_t count_rows(sqlite3* db) {
 struct Residency {
   int payload_pages = 0;
   int payload_cached = 0;
+  int copies_pages = 0;  // index pages of a few large entries (payload copies), part of payload_pages
+  int copies_cached = 0;
   int index_pages = 0;
   int index_cached = 0;
 };
 
 // Which of the file's pages the page cache holds (mincore on a mapping, which asks without
-// reading), by kind: b-tree index pages (flag 2 or 10) against the rest but page 1.
+// reading), by kind: index pages of many keys (interior, flag 2, or leaves, flag 10, with 16
+// cells or more) against the rest but page 1 and table interiors (flag 5). Index pages of a
+// few large entries are the copies.
 Residency residency(const std::filesystem::path& file, std::size_t page_bytes) {
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   BOOST_REQUIRE(fd >= 0);
@@ -83,22 +87,31 @@ Residency residency(const std::filesystem::path& file, std::size_t page_bytes) {
     BOOST_REQUIRE(::pread(fd, page.data(), page_bytes, static_cast<off_t>(offset)) == static_cast<ssize_t>(page_bytes));
     const bool in_cache = (cached[offset / system_page] & 1) != 0;
     const auto flag = static_cast<unsigned char>(page[0]);
-    if (flag == 0x02 || flag == 0x0a) {
+    const unsigned cells = static_cast<unsigned char>(page[3]) << 8 | static_cast<unsigned char>(page[4]);
+    if ((flag == 0x02 || flag == 0x0a) && cells >= 16) {
       ++counted.index_pages;
       counted.index_cached += in_cache;
     } else if (flag != 0x05) {
       ++counted.payload_pages;
       counted.payload_cached += in_cache;
+      if (flag == 0x02 || flag == 0x0a) {
+        ++counted.copies_pages;
+        counted.copies_cached += in_cache;
+      }
     }
   }
   ::close(fd);
   return counted;
 }
 
-// Rows like the journal's: a payload larger than a page and a random unique key.
+// Rows like the journal's: a payload larger than a page and a random unique key, and like its
+// routes: a WITHOUT ROWID table of copies for two destinations.
 Residency write_and_checkpoint(const std::filesystem::path& file, const char* vfs) {
   auto db = open_wal(file, vfs);
   bus::sqlite::exec_or_throw(db.get(), "CREATE TABLE keyed (n INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, payload TEXT NOT NULL)");
+  bus::sqlite::exec_or_throw(db.get(),
+                             "CREATE TABLE copies (destination TEXT NOT NULL, n INTEGER NOT NULL, payload TEXT,"
+                             " PRIMARY KEY(destination, n)) WITHOUT ROWID");
   for (int batch = 0; batch < 10; ++batch) {
     bus::sqlite::exec_or_throw(db.get(), "BEGIN IMMEDIATE");
     bus::sqlite::Statement insert(db.get(), "INSERT INTO keyed(key, payload) VALUES (hex(randomblob(16)), ?1)");
@@ -106,6 +119,8 @@ Residency write_and_checkpoint(const std::filesystem::path& file, const char* vf
       insert.reset();
       insert.bind(1, std::string(5600, static_cast<char>('a' + row % 26)));
       BOOST_REQUIRE(insert.step() == SQLITE_DONE);
+      bus::sqlite::exec_or_throw(db.get(), "INSERT INTO copies SELECT 'knowledge_base', last_insert_rowid(), printf('%.820c', 'k')");
+      bus::sqlite::exec_or_throw(db.get(), "INSERT INTO copies SELECT 'notification', last_insert_rowid(), printf('%.480c', 'n')");
     }
     insert.reset();
     bus::sqlite::exec_or_throw(db.get(), "COMMIT");
@@ -186,14 +201,17 @@ BOOST_AUTO_TEST_CASE(payload_pages_leave_the_page_cache_after_a_checkpoint_and_i
   }
   const auto plain = write_and_checkpoint(dir.path() / "plain.db", nullptr);
   const auto released = write_and_checkpoint(dir.path() / "released.db", bus::journal_writer_vfs());
-  BOOST_TEST_MESSAGE("plain: " << plain.payload_cached << "/" << plain.payload_pages << " payload and " << plain.index_cached << "/"
+  BOOST_TEST_MESSAGE("plain: " << plain.payload_cached << "/" << plain.payload_pages << " payload (" << plain.copies_pages << " of copies) and " << plain.index_cached << "/"
                                 << plain.index_pages << " index pages cached; released: " << released.payload_cached << "/"
                                 << released.payload_pages << " and " << released.index_cached << "/" << released.index_pages);
-  // 1000 rows of 5.6 KB: a table leaf share and an overflow page each.
+  // 1000 rows of 5.6 KB: a table leaf share and an overflow page each; 1.3 MB of copies.
   BOOST_TEST(released.payload_pages >= 1000);
-  BOOST_TEST(released.index_pages >= 10);
+  BOOST_TEST(released.copies_pages >= 300);
+  BOOST_TEST(released.index_pages >= 5);  // about 11 leaves of 1000 random keys and their parent
   // The plain VFS leaves everything it wrote cached (which also shows mincore sees it here).
   BOOST_TEST(plain.payload_cached >= plain.payload_pages * 9 / 10);
+  BOOST_TEST(released.copies_cached <= released.copies_pages / 20,
+             released.copies_cached << " of " << released.copies_pages << " pages of copies still cached");
   BOOST_TEST(released.payload_cached <= released.payload_pages / 20,
              released.payload_cached << " of " << released.payload_pages << " payload pages still cached");
   BOOST_TEST(released.index_cached >= released.index_pages * 9 / 10,
@@ -202,6 +220,8 @@ BOOST_AUTO_TEST_CASE(payload_pages_leave_the_page_cache_after_a_checkpoint_and_i
   auto reader = bus::sqlite::open((dir.path() / "released.db").string());
   bus::sqlite::Statement rows(reader.get(), "SELECT COUNT(*) FROM keyed WHERE length(payload) = 5600 AND length(key) = 32");
   BOOST_TEST(rows.scalar() == 1000);
+  bus::sqlite::Statement copies(reader.get(), "SELECT COUNT(*) FROM copies WHERE length(payload) IN (820, 480)");
+  BOOST_TEST(copies.scalar() == 2000);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
