@@ -81,6 +81,13 @@ set +e; "$stagegate" serve --var var --commit-window-ms 500 2>serve-window.txt; 
 [ "$status" -eq 2 ] && grep -q 'commit-window-ms takes 0 to 100' serve-window.txt || fail "--commit-window-ms 500: $status $(cat serve-window.txt)"
 set +e; "$stagegate" serve --var var --journal-page-size 3000 2>serve-page.txt; status=$?; set -e
 [ "$status" -eq 2 ] && grep -q 'journal-page-size takes a power of two' serve-page.txt || fail "--journal-page-size 3000: $status $(cat serve-page.txt)"
+# Numbers on the command line are checked like the file's: whole where whole, never negative.
+set +e; "$stagegate" serve --var var --workers four 2>serve-workers.txt; status=$?; set -e
+[ "$status" -eq 2 ] && grep -q -- '--workers takes a whole number of 0 or more, got "four"' serve-workers.txt || fail "--workers four: $status $(cat serve-workers.txt)"
+set +e; "$stagegate" serve --var var --max-backlog -1 2>serve-backlog.txt; status=$?; set -e
+[ "$status" -eq 2 ] && grep -q -- '--max-backlog takes a whole number of 0 or more, got "-1"' serve-backlog.txt || fail "--max-backlog -1: $status $(cat serve-backlog.txt)"
+set +e; "$stagegate" serve --var var --reload-poll 2s 2>serve-poll.txt; status=$?; set -e
+[ "$status" -eq 2 ] && grep -q -- '--reload-poll takes a number of 0 or more, got "2s"' serve-poll.txt || fail "--reload-poll 2s: $status $(cat serve-poll.txt)"
 # The consumers read their own table of the same file; the command line still wins.
 printf '[gateway]\nworkers = 2\n\n[monitor]\ntime-zone = "Nowhere/Land"\n\n[notification]\nbogus = 1\n' >consumers.toml
 set +e; "$stagegate" check-config consumers.toml >consumers.txt; status=$?; set -e

@@ -24,6 +24,34 @@ std::pair<std::string, int> parse_listen(const std::string& listen) {
   }
 }
 
+// A numeric option as given, whole and not negative (as the configuration file requires), or
+// its default; "--workers abc" is the operator's mistake, not std::stoi's.
+long long whole_number(const Arguments& args, const std::string& name, long long fallback) {
+  const auto text = args.get(name);
+  if (!text) return fallback;
+  std::size_t used = 0;
+  long long value = -1;
+  try {
+    value = std::stoll(*text, &used);
+  } catch (const std::exception&) {
+  }
+  if (used != text->size() || value < 0) throw UsageError("--" + name + " takes a whole number of 0 or more, got \"" + *text + "\"");
+  return value;
+}
+
+double number(const Arguments& args, const std::string& name, double fallback) {
+  const auto text = args.get(name);
+  if (!text) return fallback;
+  std::size_t used = 0;
+  double value = -1;
+  try {
+    value = std::stod(*text, &used);
+  } catch (const std::exception&) {
+  }
+  if (used != text->size() || !(value >= 0)) throw UsageError("--" + name + " takes a number of 0 or more, got \"" + *text + "\"");
+  return value;
+}
+
 // Missing certificates and unwritable paths, all at once and by name, before anything starts.
 void startup_checks(const Arguments& args) {
   std::vector<std::pair<std::string, std::string>> settings;
@@ -64,20 +92,20 @@ int serve(int argc, char** argv) {
 
   app::GatewayConfig config;
   std::tie(config.server.host, config.server.port) = parse_listen(args.get_or("listen", "127.0.0.1:8080"));
-  config.server.workers = std::stoi(args.get_or("workers", "0"));
-  config.server.request_timeout_seconds = std::stoi(args.get_or("request-timeout", "10"));
-  config.server.max_connections = std::stoi(args.get_or("max-connections", "1024"));
+  config.server.workers = static_cast<int>(whole_number(args, "workers", 0));
+  config.server.request_timeout_seconds = static_cast<int>(whole_number(args, "request-timeout", 10));
+  config.server.max_connections = static_cast<int>(whole_number(args, "max-connections", 1024));
   config.server.public_url = args.get_or("public-url", "");
   if (const auto problem = config.server.public_url.empty() ? std::nullopt : adapters::public_url_problem(config.server.public_url))
     throw UsageError("--public-url: " + *problem);
   config.bus_endpoint = args.get_or("bus", "tcp://127.0.0.1:5556");
   config.delivery.security = server_bus_security(args, defaults, config.bus_endpoint);
   config.journal = args.get_or("journal", defaults.journal().string());
-  const double commit_window_ms = std::stod(args.get_or("commit-window-ms", "1"));
-  if (!(commit_window_ms >= 0 && commit_window_ms <= kMostCommitWindowMs))
+  const double commit_window_ms = number(args, "commit-window-ms", 1);
+  if (commit_window_ms > kMostCommitWindowMs)
     throw UsageError("--commit-window-ms takes 0 to " + std::to_string(kMostCommitWindowMs));
   config.journal_options.commit_window = std::chrono::microseconds(static_cast<long>(commit_window_ms * 1000));
-  const long long page_size = std::stoll(args.get_or("journal-page-size", "4096"));
+  const long long page_size = whole_number(args, "journal-page-size", 4096);
   if (!is_journal_page_size(page_size)) throw UsageError("--journal-page-size takes a power of two from 512 to 65536");
   config.journal_options.page_size = static_cast<std::size_t>(page_size);
   config.providers = args.get_or("providers", defaults.providers().string());
@@ -90,19 +118,19 @@ int serve(int argc, char** argv) {
   if (const auto format = args.get_or("log-format", "json"); format == "text") config.log_format = app::LogFormat::Text;
   else if (format != "json") throw UsageError("--log-format takes json or text");
   auto& delivery = config.delivery;
-  delivery.max_backlog = std::stoull(args.get_or("max-backlog", std::to_string(delivery.max_backlog)));
+  delivery.max_backlog = static_cast<std::uint64_t>(whole_number(args, "max-backlog", static_cast<long long>(delivery.max_backlog)));
   delivery.min_free_disk_bytes =
-      std::stoull(args.get_or("min-free-disk-mb", std::to_string(delivery.min_free_disk_bytes >> 20))) << 20;
-  delivery.max_failures = std::stoi(args.get_or("max-failures", std::to_string(delivery.max_failures)));
-  delivery.keep_payloads = std::chrono::hours(24 * std::stol(args.get_or("keep-payload-days", "30")));
-  delivery.keep_receipts = std::chrono::hours(24 * std::stol(args.get_or("keep-receipt-days", "90")));
+      static_cast<std::uint64_t>(whole_number(args, "min-free-disk-mb", static_cast<long long>(delivery.min_free_disk_bytes >> 20))) << 20;
+  delivery.max_failures = static_cast<int>(whole_number(args, "max-failures", delivery.max_failures));
+  delivery.keep_payloads = std::chrono::hours(24 * whole_number(args, "keep-payload-days", 30));
+  delivery.keep_receipts = std::chrono::hours(24 * whole_number(args, "keep-receipt-days", 90));
   if (args.has("tls-cert")) {
     config.server.tls = adapters::ServerTls{args.required("tls-cert"), args.required("tls-key"),
                                             args.get_or("tls-client-ca", ""), args.has("tls-require-client-cert")};
   } else if (args.has("tls-key") || args.has("tls-client-ca") || args.has("tls-require-client-cert")) {
     throw UsageError("the TLS options need --tls-cert");
   }
-  config.reload_poll = std::chrono::milliseconds(static_cast<long>(std::stod(args.get_or("reload-poll", "2")) * 1000));
+  config.reload_poll = std::chrono::milliseconds(static_cast<long>(number(args, "reload-poll", 2) * 1000));
   if (const auto ops_listen = args.get("ops-listen")) {
     config.ops.listen = *ops_listen;
     config.ops.token = read_operator_token(args.get_or("ops-token-file", defaults.ops_token().string()));
