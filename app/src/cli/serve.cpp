@@ -101,13 +101,15 @@ int serve(int argc, char** argv) {
   config.bus_endpoint = args.get_or("bus", "tcp://127.0.0.1:5556");
   config.delivery.security = server_bus_security(args, defaults, config.bus_endpoint);
   config.journal = args.get_or("journal", defaults.journal().string());
-  const double commit_window_ms = number(args, "commit-window-ms", 1);
+  auto& journal = config.journal_options;  // its defaults are the options' own
+  const double commit_window_ms =
+      number(args, "commit-window-ms", std::chrono::duration<double, std::milli>(journal.commit_window).count());
   if (commit_window_ms > kMostCommitWindowMs)
     throw UsageError("--commit-window-ms takes 0 to " + std::to_string(kMostCommitWindowMs));
-  config.journal_options.commit_window = std::chrono::microseconds(static_cast<long>(commit_window_ms * 1000));
-  const long long page_size = whole_number(args, "journal-page-size", 4096);
+  journal.commit_window = std::chrono::microseconds(static_cast<long>(commit_window_ms * 1000));
+  const long long page_size = whole_number(args, "journal-page-size", static_cast<long long>(journal.page_size));
   if (!is_journal_page_size(page_size)) throw UsageError("--journal-page-size takes a power of two from 512 to 65536");
-  config.journal_options.page_size = static_cast<std::size_t>(page_size);
+  journal.page_size = static_cast<std::size_t>(page_size);
   config.providers = args.get_or("providers", defaults.providers().string());
   config.routes = args.get_or("routes", "");
   for (const auto& ca : args.all("ca")) config.trust.anchors.emplace_back(ca);
